@@ -1,0 +1,83 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
+const qboId = { type: 'string', pattern: '^[0-9]{1,20}$' } as const;
+
+/** A tenant: one Stripe account synced into one QBO company (DESIGN section 6). */
+export const tenantSettingsSchema = {
+  $id: 'https://stripe-qbo-sync.dev/schemas/tenant-settings.json',
+  title: 'tenant-settings',
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'tenantId',
+    'enabled',
+    'stripe',
+    'qbo',
+    'homeCurrency',
+    'timezone',
+    'goLiveAt',
+    'mode',
+    'flags',
+    'accounts',
+    'items',
+  ],
+  properties: {
+    tenantId: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+    enabled: { type: 'boolean' },
+    status: { enum: ['active', 'needs_reauth'] },
+    stripe: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['accountId', 'livemode'],
+      properties: {
+        accountId: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^acct_' }] },
+        livemode: { type: 'boolean' },
+      },
+    },
+    qbo: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['realmId', 'environment', 'multicurrency'],
+      properties: {
+        realmId: { type: 'string', pattern: '^[0-9]{1,32}$' },
+        environment: { enum: ['sandbox', 'production'] },
+        multicurrency: { type: 'boolean' },
+      },
+    },
+    homeCurrency: { type: 'string', pattern: '^[A-Z]{3}$' },
+    timezone: { type: 'string', minLength: 1 },
+    goLiveAt: { type: 'string', format: 'date-time' },
+    mode: { enum: ['invoices', 'payout_summary'] },
+    flags: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dryRun', 'autoPost'],
+      properties: { dryRun: { type: 'boolean' }, autoPost: { type: 'boolean' } },
+    },
+    accounts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        stripeClearing: qboId,
+        bank: qboId,
+        stripeFees: qboId,
+        disputes: qboId,
+        adjustments: qboId,
+        discountAccount: qboId,
+        income: qboId,
+        refunds: qboId,
+      },
+    },
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        defaultItem: qboId,
+        taxItem: qboId,
+        byStripeProduct: { type: 'object', additionalProperties: qboId },
+      },
+    },
+  },
+} as const;
+
+export type TenantSettings = FromSchema<typeof tenantSettingsSchema>;

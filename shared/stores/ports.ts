@@ -1,0 +1,128 @@
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import type { AuditRecord } from '../../schemas/audit-record.schema';
+import type { LinkRecord } from '../../schemas/link-record.schema';
+
+/**
+ * The store ports (DESIGN section 4). Each has two adapters, embedded DuckDB (local, tests) and Firestore
+ * (production), and one contract test suite runs against both.
+ */
+
+export type TenantStatus = 'active' | 'needs_reauth';
+
+export interface TenantStore {
+  get(tenantId: string): Promise<TenantSettings | undefined>;
+  /** A Connect platform's events name the connected account; this finds its tenant. */
+  findByStripeAccount(accountId: string): Promise<TenantSettings | undefined>;
+  list(): Promise<TenantSettings[]>;
+  put(settings: TenantSettings): Promise<void>;
+  setStatus(tenantId: string, status: TenantStatus, reason?: string): Promise<void>;
+}
+
+export type LedgerState = 'pending' | 'posted' | 'failed';
+
+/** The ledger key: one QBO write per (tenant, Stripe object, operation). */
+export interface LedgerKey {
+  tenantId: string;
+  stripeId: string;
+  /** `create`, `void`, `reverse`, …: one Stripe object can own several QBO writes over its life. */
+  operation: string;
+}
+
+export interface LedgerEntry extends LedgerKey {
+  state: LedgerState;
+  requestId: string;
+  qboEntity: string;
+  qboId?: string;
+  qboSyncToken?: string;
+  /** Epoch ms; a pending entry whose lease has expired may be taken over (then recovered by a probe). */
+  leaseExpiresAt: number;
+  leaseOwner: string;
+  attempts: number;
+  /** Stripe `created`/event time of the newest event applied: state only moves forward in time. */
+  lastEventAt?: string;
+  updatedAt: string;
+  detail?: string;
+}
+
+export type ReserveResult =
+  | { outcome: 'reserved'; entry: LedgerEntry; takenOver: false }
+  /** An expired pending lease was taken over: an earlier attempt may have written to QBO, probe before posting. */
+  | { outcome: 'reserved'; entry: LedgerEntry; takenOver: true }
+  | { outcome: 'already_posted'; entry: LedgerEntry }
+  | { outcome: 'leased_elsewhere'; entry: LedgerEntry };
+
+export interface ReserveRequest extends LedgerKey {
+  requestId: string;
+  qboEntity: string;
+  leaseOwner: string;
+  leaseMs: number;
+  now: number;
+}
+
+export interface Ledger {
+  get(key: LedgerKey): Promise<LedgerEntry | undefined>;
+  /** Atomic create-if-absent (or take over an expired/failed entry). */
+  reserve(request: ReserveRequest): Promise<ReserveResult>;
+  /** Marks posted; only the lease owner may commit. */
+  commit(
+    key: LedgerKey,
+    leaseOwner: string,
+    result: { qboId: string; qboSyncToken?: string; now: number; lastEventAt?: string },
+  ): Promise<LedgerEntry>;
+  /** Gives up a lease after a failure that wrote nothing (so the next attempt need not probe). */
+  release(
+    key: LedgerKey,
+    leaseOwner: string,
+    outcome: { state: 'failed' | 'pending'; detail?: string; now: number },
+  ): Promise<void>;
+  /** Every entry of a tenant (replay looks up what is posted; tests and the demo count). */
+  list(tenantId: string): Promise<LedgerEntry[]>;
+}
+
+/** Cursors and checkpoints: replay cursors, backfill progress. Small JSON documents, compare-and-set. */
+export interface SyncStateStore {
+  get<T extends object>(key: string): Promise<{ value: T; version: number } | undefined>;
+  /** Writes when the stored version equals `expectedVersion` (0 = absent); returns false on a lost race. */
+  put<T extends object>(key: string, value: T, expectedVersion: number): Promise<boolean>;
+}
+
+export type ReviewStatus = 'open' | 'approved' | 'dismissed' | 'resolved';
+
+export interface ReviewItem {
+  reviewId: string;
+  tenantId: string;
+  stripeId: string;
+  entity: string;
+  reason: string;
+  failureClass: string;
+  detail: string;
+  /** The normalized event that produced the plan, so approve/replay can run it again. */
+  event: object;
+  /** The proposed QBO operations (the plan), for a person to check. */
+  proposal: object | null;
+  status: ReviewStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReviewQueue {
+  /** Idempotent per reviewId: parking the same thing twice keeps one open item. */
+  park(item: Omit<ReviewItem, 'status' | 'createdAt' | 'updatedAt'>, now: string): Promise<void>;
+  get(reviewId: string): Promise<ReviewItem | undefined>;
+  list(filter: { tenantId?: string; status?: ReviewStatus; reason?: string }): Promise<ReviewItem[]>;
+  setStatus(reviewId: string, status: ReviewStatus, now: string): Promise<void>;
+}
+
+/** Where audit and link records go: Pub/Sub topics in every environment (BigQuery subscriptions load them). */
+export interface AuditSink {
+  record(record: AuditRecord): Promise<void>;
+  link(record: LinkRecord): Promise<void>;
+}
+
+export interface Stores {
+  tenants: TenantStore;
+  ledger: Ledger;
+  syncState: SyncStateStore;
+  reviewQueue: ReviewQueue;
+  close(): Promise<void>;
+}
