@@ -23,5 +23,7 @@ export default async function globalSetup(config: { selectProjects?: string[] | 
     started.push(firestore);
   }
   process.env.GOOGLE_CLOUD_PROJECT ??= 'stripe-qbo-test';
+  // No GCE metadata server here: skip the lookup instead of warning on every client.
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   globalThis.__STRIPE_QBO_EMULATORS__ = started;
 }

@@ -1,0 +1,141 @@
+import type { Ledger, LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from '../ports';
+import { decideReservation, LeaseLostError } from '../ledger-rules';
+import type { DuckDbDatabase, SqlRunner } from './connection';
+
+interface LedgerRow {
+  tenant_id: string;
+  stripe_id: string;
+  operation: string;
+  state: string;
+  request_id: string;
+  qbo_entity: string;
+  qbo_id: string | null;
+  qbo_sync_token: string | null;
+  lease_expires_at: bigint | number;
+  lease_owner: string;
+  attempts: number;
+  last_event_at: string | null;
+  updated_at: string;
+  detail: string | null;
+}
+
+function toEntry(row: LedgerRow): LedgerEntry {
+  const entry: LedgerEntry = {
+    tenantId: row.tenant_id,
+    stripeId: row.stripe_id,
+    operation: row.operation,
+    state: row.state as LedgerEntry['state'],
+    requestId: row.request_id,
+    qboEntity: row.qbo_entity,
+    leaseExpiresAt: Number(row.lease_expires_at),
+    leaseOwner: row.lease_owner,
+    attempts: Number(row.attempts),
+    updatedAt: row.updated_at,
+  };
+  if (row.qbo_id !== null) entry.qboId = row.qbo_id;
+  if (row.qbo_sync_token !== null) entry.qboSyncToken = row.qbo_sync_token;
+  if (row.last_event_at !== null) entry.lastEventAt = row.last_event_at;
+  if (row.detail !== null) entry.detail = row.detail;
+  return entry;
+}
+
+const KEY_WHERE = 'tenant_id = $tenantId AND stripe_id = $stripeId AND operation = $operation';
+
+function keyParams(key: LedgerKey) {
+  return { tenantId: key.tenantId, stripeId: key.stripeId, operation: key.operation };
+}
+
+async function read(sql: SqlRunner, key: LedgerKey): Promise<LedgerEntry | undefined> {
+  const rows = await sql.all<LedgerRow>(`SELECT * FROM ledger WHERE ${KEY_WHERE}`, keyParams(key));
+  return rows[0] ? toEntry(rows[0]) : undefined;
+}
+
+async function write(sql: SqlRunner, entry: LedgerEntry): Promise<void> {
+  await sql.run(
+    `INSERT OR REPLACE INTO ledger VALUES ($tenantId, $stripeId, $operation, $state, $requestId, $qboEntity, $qboId,
+       $qboSyncToken, $leaseExpiresAt, $leaseOwner, $attempts, $lastEventAt, $updatedAt, $detail)`,
+    {
+      ...keyParams(entry),
+      state: entry.state,
+      requestId: entry.requestId,
+      qboEntity: entry.qboEntity,
+      qboId: entry.qboId ?? null,
+      qboSyncToken: entry.qboSyncToken ?? null,
+      leaseExpiresAt: BigInt(entry.leaseExpiresAt),
+      leaseOwner: entry.leaseOwner,
+      attempts: entry.attempts,
+      lastEventAt: entry.lastEventAt ?? null,
+      updatedAt: entry.updatedAt,
+      detail: entry.detail ?? null,
+    },
+  );
+}
+
+export class DuckDbLedger implements Ledger {
+  constructor(private readonly db: DuckDbDatabase) {}
+
+  get(key: LedgerKey): Promise<LedgerEntry | undefined> {
+    return this.db.exclusive((sql) => read(sql, key));
+  }
+
+  reserve(request: ReserveRequest): Promise<ReserveResult> {
+    return this.db.exclusive(async (sql) => {
+      const decision = decideReservation(await read(sql, request), request);
+      if (decision.write) await write(sql, decision.result.entry);
+      return decision.result;
+    });
+  }
+
+  commit(
+    key: LedgerKey,
+    leaseOwner: string,
+    result: { qboId: string; qboSyncToken?: string; now: number; lastEventAt?: string },
+  ): Promise<LedgerEntry> {
+    return this.db.exclusive(async (sql) => {
+      const current = await read(sql, key);
+      if (!current || (current.state === 'pending' && current.leaseOwner !== leaseOwner))
+        throw new LeaseLostError(key, current?.leaseOwner);
+      if (current.state === 'posted') return current;
+      const entry: LedgerEntry = {
+        ...current,
+        state: 'posted',
+        qboId: result.qboId,
+        leaseExpiresAt: 0,
+        updatedAt: new Date(result.now).toISOString(),
+      };
+      if (result.qboSyncToken !== undefined) entry.qboSyncToken = result.qboSyncToken;
+      if (result.lastEventAt !== undefined) entry.lastEventAt = result.lastEventAt;
+      await write(sql, entry);
+      return entry;
+    });
+  }
+
+  release(
+    key: LedgerKey,
+    leaseOwner: string,
+    outcome: { state: 'failed' | 'pending'; detail?: string; now: number },
+  ): Promise<void> {
+    return this.db.exclusive(async (sql) => {
+      const current = await read(sql, key);
+      if (!current || current.state === 'posted' || current.leaseOwner !== leaseOwner) return;
+      const entry: LedgerEntry = {
+        ...current,
+        state: outcome.state,
+        leaseExpiresAt: 0,
+        updatedAt: new Date(outcome.now).toISOString(),
+      };
+      if (outcome.detail !== undefined) entry.detail = outcome.detail;
+      await write(sql, entry);
+    });
+  }
+
+  async list(tenantId: string): Promise<LedgerEntry[]> {
+    const rows = await this.db.all<LedgerRow>(
+      'SELECT * FROM ledger WHERE tenant_id = $tenantId ORDER BY stripe_id, operation',
+      {
+        tenantId,
+      },
+    );
+    return rows.map(toEntry);
+  }
+}

@@ -1,0 +1,43 @@
+/** The operational tables of the embedded store (the analytics tables come from ddl/ via the archiver). */
+export const OPERATIONAL_TABLES_SQL = [
+  `CREATE TABLE IF NOT EXISTS tenants (
+     tenant_id VARCHAR PRIMARY KEY,
+     stripe_account VARCHAR,
+     settings VARCHAR NOT NULL,
+     status VARCHAR NOT NULL DEFAULT 'active',
+     status_reason VARCHAR,
+     updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+  `CREATE TABLE IF NOT EXISTS ledger (
+     tenant_id VARCHAR NOT NULL,
+     stripe_id VARCHAR NOT NULL,
+     operation VARCHAR NOT NULL,
+     state VARCHAR NOT NULL,
+     request_id VARCHAR NOT NULL,
+     qbo_entity VARCHAR NOT NULL,
+     qbo_id VARCHAR,
+     qbo_sync_token VARCHAR,
+     lease_expires_at BIGINT NOT NULL,
+     lease_owner VARCHAR NOT NULL,
+     attempts INTEGER NOT NULL,
+     last_event_at VARCHAR,
+     updated_at VARCHAR NOT NULL,
+     detail VARCHAR,
+     PRIMARY KEY (tenant_id, stripe_id, operation))`,
+  `CREATE TABLE IF NOT EXISTS sync_state (
+     key VARCHAR PRIMARY KEY,
+     value VARCHAR NOT NULL,
+     version INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS review_queue (
+     review_id VARCHAR PRIMARY KEY,
+     tenant_id VARCHAR NOT NULL,
+     stripe_id VARCHAR NOT NULL,
+     entity VARCHAR NOT NULL,
+     reason VARCHAR NOT NULL,
+     failure_class VARCHAR NOT NULL,
+     detail VARCHAR NOT NULL,
+     event VARCHAR NOT NULL,
+     proposal VARCHAR,
+     status VARCHAR NOT NULL,
+     created_at VARCHAR NOT NULL,
+     updated_at VARCHAR NOT NULL)`,
+];

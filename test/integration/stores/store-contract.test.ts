@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { Firestore } from '@google-cloud/firestore';
+import { openDuckDbStores } from '../../../shared/stores/duckdb';
+import { createFirestoreStores } from '../../../shared/stores/firestore';
+import type { LedgerKey, Stores } from '../../../shared/stores/ports';
+import { buildTenantSettings } from '../../support/tenants';
+
+/** One contract, two adapters (DESIGN section 4): the embedded DuckDB store and Firestore on its emulator. */
+const adapters: Array<[string, () => Promise<Stores>]> = [
+  ['duckdb', () => openDuckDbStores(':memory:')],
+  [
+    'firestore',
+    async () => {
+      if (!process.env.FIRESTORE_EMULATOR_HOST)
+        throw new Error('FIRESTORE_EMULATOR_HOST is not set (see test/support/global-setup.ts)');
+      return createFirestoreStores(new Firestore({ projectId: `contract-${randomUUID().slice(0, 8)}` }));
+    },
+  ],
+];
+
+describe.each(adapters)('%s store', (_name, open) => {
+  let stores: Stores;
+  beforeEach(async () => {
+    stores = await open();
+  });
+  afterEach(async () => {
+    await stores.close();
+  });
+
+  const key: LedgerKey = { tenantId: 'acme', stripeId: 'in_1', operation: 'create' };
+  const reserveAt = (now: number, owner: string) =>
+    stores.ledger.reserve({
+      ...key,
+      requestId: 'req-1',
+      qboEntity: 'Invoice',
+      leaseOwner: owner,
+      leaseMs: 30_000,
+      now,
+    });
+
+  it('keeps tenant settings and finds a Connect tenant by its Stripe account', async () => {
+    await stores.tenants.put(
+      buildTenantSettings({ tenantId: 'acme', stripe: { accountId: 'acct_123', livemode: false } }),
+    );
+    await stores.tenants.put(buildTenantSettings({ tenantId: 'beta' }));
+    expect((await stores.tenants.get('acme'))?.qbo.realmId).toBe('9130350000000000');
+    expect((await stores.tenants.findByStripeAccount('acct_123'))?.tenantId).toBe('acme');
+    expect(await stores.tenants.findByStripeAccount('acct_none')).toBeUndefined();
+    expect((await stores.tenants.list()).map((t) => t.tenantId)).toEqual(['acme', 'beta']);
+  });
+
+  it('marks a tenant needs_reauth and a settings edit does not clear it', async () => {
+    await stores.tenants.put(buildTenantSettings());
+    await stores.tenants.setStatus('acme', 'needs_reauth', 'invalid_grant');
+    await stores.tenants.put(buildTenantSettings({ timezone: 'Europe/Paris' }));
+    const tenant = await stores.tenants.get('acme');
+    expect(tenant?.status).toBe('needs_reauth');
+    expect(tenant?.timezone).toBe('Europe/Paris');
+    await stores.tenants.setStatus('acme', 'active');
+    expect((await stores.tenants.get('acme'))?.status).toBe('active');
+  });
+
+  it('reserves once: a second attempt inside the lease is told to come back later', async () => {
+    const first = await reserveAt(1_000, 'a');
+    expect(first).toMatchObject({ outcome: 'reserved', takenOver: false });
+    expect((await reserveAt(2_000, 'b')).outcome).toBe('leased_elsewhere');
+  });
+
+  it('lets only one of many racing attempts hold the lease', async () => {
+    const results = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((owner) => reserveAt(1_000, owner)));
+    expect(results.filter((r) => r.outcome === 'reserved')).toHaveLength(1);
+  });
+
+  it('hands an expired pending lease over with takenOver, so the new owner probes QBO first', async () => {
+    await reserveAt(1_000, 'a');
+    const second = await reserveAt(1_000 + 31_000, 'b');
+    expect(second).toMatchObject({ outcome: 'reserved', takenOver: true });
+    if (second.outcome === 'reserved') expect(second.entry.requestId).toBe('req-1');
+    await expect(stores.ledger.commit(key, 'a', { qboId: '1', now: 40_000 })).rejects.toThrow(/lease/);
+  });
+
+  it('commits posted with the QBO id, and a posted entry is reported as a duplicate', async () => {
+    await reserveAt(1_000, 'a');
+    const entry = await stores.ledger.commit(key, 'a', { qboId: '130', qboSyncToken: '0', now: 2_000 });
+    expect(entry).toMatchObject({ state: 'posted', qboId: '130', qboSyncToken: '0' });
+    const again = await reserveAt(3_000, 'b');
+    expect(again.outcome).toBe('already_posted');
+    expect((await stores.ledger.list('acme')).map((e) => e.state)).toEqual(['posted']);
+  });
+
+  it('releases a failed attempt so the next one reserves without probing', async () => {
+    await reserveAt(1_000, 'a');
+    await stores.ledger.release(key, 'a', { state: 'failed', detail: 'qbo_2500', now: 1_500 });
+    expect((await stores.ledger.get(key))?.state).toBe('failed');
+    expect(await reserveAt(2_000, 'b')).toMatchObject({ outcome: 'reserved', takenOver: false });
+  });
+
+  it('writes sync state with compare-and-set', async () => {
+    expect(await stores.syncState.put('cursor:acme', { at: 1 }, 0)).toBe(true);
+    expect(await stores.syncState.put('cursor:acme', { at: 2 }, 0)).toBe(false);
+    expect(await stores.syncState.put('cursor:acme', { at: 2 }, 1)).toBe(true);
+    expect(await stores.syncState.get('cursor:acme')).toEqual({ value: { at: 2 }, version: 2 });
+  });
+
+  it('parks review items idempotently and filters them', async () => {
+    const item = {
+      reviewId: 'acme:in_1:create',
+      tenantId: 'acme',
+      stripeId: 'in_1',
+      entity: 'invoice',
+      reason: 'settings_incomplete',
+      failureClass: 'settings',
+      detail: 'accounts.stripeClearing',
+      event: { eventId: 'evt_1' },
+      proposal: { operations: [] },
+    };
+    await stores.reviewQueue.park(item, '2026-01-01T00:00:00.000Z');
+    await stores.reviewQueue.park({ ...item, detail: 'items.defaultItem' }, '2026-01-02T00:00:00.000Z');
+    const open = await stores.reviewQueue.list({ tenantId: 'acme', status: 'open' });
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({
+      detail: 'items.defaultItem',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      event: { eventId: 'evt_1' },
+    });
+    await stores.reviewQueue.setStatus(item.reviewId, 'approved', '2026-01-03T00:00:00.000Z');
+    expect(await stores.reviewQueue.list({ status: 'open' })).toHaveLength(0);
+    expect((await stores.reviewQueue.get(item.reviewId))?.status).toBe('approved');
+  });
+});
