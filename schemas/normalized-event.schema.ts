@@ -32,6 +32,14 @@ export const normalizedEventSchema = {
     objectId: { type: 'string', minLength: 1, maxLength: 255 },
     occurredAt: { type: 'string', format: 'date-time' },
     receivedAt: { type: 'string', format: 'date-time' },
+    /**
+     * The amount the event moves or states, in integer minor units of `currency` (invoice total, amount paid,
+     * charge, refund, credit note total, payout amount), so the BigQuery events archive can keep it without the
+     * Stripe object. Absent for events with no amount (customers).
+     */
+    amount: { type: 'integer' },
+    /** ISO 4217, upper case (Stripe sends lower case). */
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
     object: {
       type: 'object',
       required: ['id', 'object'],

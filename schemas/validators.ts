@@ -5,6 +5,8 @@ import { normalizedEventSchema, type NormalizedEvent } from './normalized-event.
 import { tenantSettingsSchema, type TenantSettings } from './tenant-settings.schema';
 import { auditRecordSchema, type AuditRecord } from './audit-record.schema';
 import { linkRecordSchema, type LinkRecord } from './link-record.schema';
+import { backfillCommandSchema, type BackfillCommand } from './backfill-command.schema';
+import { replayCommandSchema, type ReplayCommand } from './replay-command.schema';
 
 /** Thrown when a message or document does not match its schema: never retried (DESIGN section 3). */
 export class SchemaValidationError extends PermanentError {
@@ -47,6 +49,8 @@ export function createValidators() {
     tenantSettings: make<TenantSettings>('tenant-settings', tenantSettingsSchema),
     auditRecord: make<AuditRecord>('audit-record', auditRecordSchema),
     linkRecord: make<LinkRecord>('link-record', linkRecordSchema),
+    backfillCommand: make<BackfillCommand>('backfill-command', backfillCommandSchema),
+    replayCommand: make<ReplayCommand>('replay-command', replayCommandSchema),
   };
 }
 

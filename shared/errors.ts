@@ -11,9 +11,9 @@ export type FailureClass = 'retryable' | 'auth' | 'settings' | 'rejected' | 'ign
 
 export interface SyncErrorOptions {
   /** Machine-readable reason, e.g. `qbo_6240`, `settings_incomplete`, `invalid_message`. */
-  code?: string;
+  code?: string | undefined;
   /** Safe, id-only detail for the audit log and review queue (never names, emails or tokens). */
-  detail?: string;
+  detail?: string | undefined;
   cause?: unknown;
 }
 
@@ -38,7 +38,7 @@ export abstract class SyncError extends Error {
 export class RetryableError extends SyncError {
   readonly failureClass = 'retryable' as const;
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, options: SyncErrorOptions & { retryAfterMs?: number } = {}) {
+  constructor(message: string, options: SyncErrorOptions & { retryAfterMs?: number | undefined } = {}) {
     super(message, options);
     this.retryAfterMs = options.retryAfterMs;
   }

@@ -16,13 +16,13 @@ import type {
   TenantStore,
 } from '../ports';
 
-/** Document ids may not contain '/'; Stripe ids and operations never do, tenant ids are slugs. */
-function ledgerDocId(key: LedgerKey): string {
-  return `${key.tenantId}__${key.stripeId}__${key.operation}`;
-}
-
+/** Document ids may not contain '/' (a path separator); plan keys such as `cn_…/apply` do, so every part is encoded. */
 function safeId(value: string): string {
   return encodeURIComponent(value).replace(/\./g, '%2E');
+}
+
+function ledgerDocId(key: LedgerKey): string {
+  return [key.tenantId, key.stripeId, key.operation].map(safeId).join('__');
 }
 
 /** Firestore rejects `undefined` fields; optional fields are simply absent. */

@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { http as registerHttp } from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import pino from 'pino';
+import { createStripeWebhookHandler } from '../shared/ingest/webhook-handler';
+import { buildDemoTenant, DEMO_TENANT_COMPANY } from '../shared/local-stack/demo-tenant';
+import { startPubSubEmulator, type RunningEmulator } from '../shared/local-stack/emulators';
+import { ensureLocalTopology } from '../shared/local-stack/topology';
+import { QBO_LIMITS } from '../shared/qbo/simulator/throttle';
+import { buildRuntime } from '../shared/runtime/runtime';
+import { secretNames } from '../shared/secrets/secret-store';
+import { openDuckDbStores } from '../shared/stores/duckdb';
+import {
+  argValue,
+  checkQbo,
+  deliver,
+  machine,
+  percentile,
+  round,
+  runPool,
+  SimulatorControl,
+  sleep,
+  startSimulatorChild,
+  startStackChild,
+} from './harness';
+import { buildScenario } from './scenario';
+
+/**
+ * `npm run bench [-- --json] [--objects N] [--events M] [--time-scale S] [--concurrency C] [--skip-e2e]`
+ * DESIGN section 11: ingest against a floor handler, end to end into the throttled simulator, peak memory.
+ * Writes bench/results/latest.json (the keys others read) and latest-run.json (everything else measured).
+ */
+
+const ROOT = process.cwd();
+
+interface LatencyRun {
+  latencies: number[];
+  wallMs: number;
+  errors: number;
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((done, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (typeof address !== 'object' || address === null) return reject(new Error('no address'));
+      done(`http://127.0.0.1:${address.port}`);
+    });
+  });
+}
+
+async function load(url: string, secret: string, events: readonly object[], concurrency: number): Promise<LatencyRun> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  await runPool(
+    events,
+    concurrency,
+    async (event) => {
+      const result = await deliver(url, secret, event);
+      if (result.status === 200) latencies.push(result.ms);
+      else errors += 1;
+    },
+    Date.now() + 300_000,
+  );
+  return { latencies, wallMs: performance.now() - started, errors };
+}
+
+/** Our webhook and a publish-only floor, both under functions-framework in this process, same publisher. */
+async function benchIngest(eventCount: number, concurrency: number, env: NodeJS.ProcessEnv) {
+  const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-bench-ingest-'));
+  const stores = await openDuckDbStores(':memory:');
+  // Production logs one info line per event: keep that cost in the measurement, send the bytes nowhere.
+  const runtime = await buildRuntime(
+    'bench-ingest',
+    { ...env, SECRETS_DIR: join(dir, 'secrets'), LOG_LEVEL: 'info' },
+    { stores, logDestination: pino.destination({ dest: '/dev/null', sync: false }) },
+  );
+  const servers: Server[] = [];
+  try {
+    const prefix = `bi${randomUUID().slice(0, 8)}-`;
+    await ensureLocalTopology(runtime.pubsub, prefix, []);
+    const floorTopic = `${prefix}bench-floor`;
+    await runtime.pubsub.createTopic(floorTopic);
+    const tenant = buildDemoTenant();
+    await stores.tenants.put(tenant);
+    const secret = `whsec_bench_${randomUUID().replace(/-/g, '')}`;
+    await runtime.secrets.write(secretNames.stripeWebhookSecret(tenant.tenantId), secret);
+
+    const id = randomUUID().slice(0, 8);
+    registerHttp(
+      `bench-webhook-${id}`,
+      createStripeWebhookHandler({
+        publisher: runtime.publisher,
+        secrets: runtime.secrets,
+        tenants: stores.tenants,
+        audit: runtime.audit,
+        logger: runtime.logger.child({ function: 'stripe-webhook' }),
+        validators: runtime.validators,
+        topicPrefix: prefix,
+        now: runtime.now,
+      }),
+    );
+    registerHttp(`bench-floor-${id}`, async (req, res) => {
+      try {
+        await runtime.publisher.publish(floorTopic, req.rawBody ?? Buffer.alloc(0));
+        res.status(200).json({ received: true });
+      } catch {
+        res.status(503).end();
+      }
+    });
+    const oursServer = getTestServer(`bench-webhook-${id}`);
+    const floorServer = getTestServer(`bench-floor-${id}`);
+    servers.push(oursServer, floorServer);
+    const ours = `${await listen(oursServer)}/${tenant.tenantId}`;
+    const floor = await listen(floorServer);
+
+    const scenario = buildScenario({ seed: 11, objects: Math.min(eventCount, 2000) });
+    const events = Array.from({ length: eventCount }, (_, i) => {
+      const event = scenario.events[i % scenario.events.length]!;
+      return { ...event, id: `${event.id}_${i}` };
+    });
+    const warmup = events.slice(0, Math.min(200, events.length));
+    await load(ours, secret, warmup, concurrency);
+    await load(floor, secret, warmup, concurrency);
+    // Alternate halves so drift (GC, the emulator warming up) hits both sides alike.
+    const half = Math.ceil(events.length / 2);
+    const runs = { ours: [] as LatencyRun[], floor: [] as LatencyRun[] };
+    for (const slice of [events.slice(0, half), events.slice(half)]) {
+      runs.ours.push(await load(ours, secret, slice, concurrency));
+      runs.floor.push(await load(floor, secret, slice, concurrency));
+    }
+    const merge = (list: LatencyRun[]) => ({
+      latencies: list.flatMap((run) => run.latencies).sort((a, b) => a - b),
+      wallMs: list.reduce((sum, run) => sum + run.wallMs, 0),
+      errors: list.reduce((sum, run) => sum + run.errors, 0),
+    });
+    const o = merge(runs.ours);
+    const f = merge(runs.floor);
+    const p99 = percentile(o.latencies, 99);
+    const floorP99 = percentile(f.latencies, 99);
+    return {
+      keys: {
+        p50_ms: round(percentile(o.latencies, 50)),
+        p99_ms: round(p99),
+        events_per_s: round((o.latencies.length / o.wallMs) * 1000, 1),
+        floor_p99_ms: round(floorP99),
+        ratio_p99: round(floorP99 > 0 ? p99 / floorP99 : 0, 3),
+      },
+      details: {
+        events: eventCount,
+        concurrency,
+        errors: o.errors,
+        floor_errors: f.errors,
+        floor_p50_ms: round(percentile(f.latencies, 50)),
+        floor_events_per_s: round((f.latencies.length / f.wallMs) * 1000, 1),
+        driver_peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
+        note: 'load generator and both handlers share this process (one instance each)',
+      },
+    };
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+    await runtime.close();
+    await stores.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchEndToEnd(objects: number, timeScale: number, concurrency: number, env: NodeJS.ProcessEnv) {
+  const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-bench-e2e-'));
+  const simulator = await startSimulatorChild({ timeScale, enforceThrottle: true }, env);
+  const sim = new SimulatorControl(simulator.url);
+  const realmId = buildDemoTenant().qbo.realmId;
+  let stack: Awaited<ReturnType<typeof startStackChild>> | undefined;
+  try {
+    await sim.seed(realmId, DEMO_TENANT_COMPANY);
+    const seed = 2000 + objects;
+    stack = await startStackChild(
+      {
+        seed,
+        objects,
+        rootDir: ROOT,
+        duckdbPath: join(dir, 'stack.duckdb'),
+        secretsDir: join(dir, 'secrets'),
+        topicPrefix: `be${randomUUID().slice(0, 8)}-`,
+        logLevel: 'warn',
+        qboBaseUrl: simulator.url,
+        qboTokens: await sim.tokens(realmId),
+        realmId,
+      },
+      env,
+    );
+    const scenario = buildScenario({ seed, objects });
+    const webhook = stack.ready.tenants[0]!.webhookUrl;
+    const before = await sim.stats();
+    const started = Date.now();
+    let rejected = 0;
+    await runPool(scenario.events, concurrency, async (event) => {
+      const result = await deliver(webhook, stack!.ready.webhookSecret, event);
+      if (result.status !== 200) rejected += 1;
+    });
+    // Bounded: a QBO "minute" of 500 requests per 100 objects plus slack, never more than 30 real minutes.
+    const deadline = started + Math.min(30 * 60_000, 120_000 + objects * 4 * 60_000 * timeScale * (1 / 100));
+    let check = await checkQbo(sim, realmId, scenario.expected);
+    let doneAt = Date.now();
+    let lastMissing = check.missing;
+    let lastProgress = Date.now();
+    while (check.missing > 0 && Date.now() < deadline && Date.now() - lastProgress < 120_000) {
+      await sleep(1000);
+      check = await checkQbo(sim, realmId, scenario.expected);
+      if (check.missing < lastMissing) {
+        lastMissing = check.missing;
+        lastProgress = Date.now();
+      }
+      doneAt = Date.now();
+    }
+    const after = await sim.stats();
+    const writes = after.writes - before.writes;
+    const qboMinutes = (doneAt - started) / (60_000 * timeScale);
+    const writesPerMin = qboMinutes > 0 ? writes / qboMinutes : 0;
+    // Let in-flight redeliveries land before the duplicate count is final.
+    await sleep(3000);
+    const final = await checkQbo(sim, realmId, scenario.expected);
+    const peakRss = await stack.maxRssMb();
+    return {
+      keys: {
+        objects: scenario.objectCount,
+        qbo_writes_per_min: round(writesPerMin, 1),
+        throttle_bound_per_min: QBO_LIMITS.perMinute,
+        fraction_of_bound: round(writesPerMin / QBO_LIMITS.perMinute, 3),
+        duplicates: final.duplicates,
+        lost: final.missing,
+        penny_mismatches: final.pennyMismatches,
+      },
+      peakRss,
+      details: {
+        events_sent: scenario.events.length,
+        webhook_rejections: rejected,
+        time_scale: timeScale,
+        wall_s: round((doneAt - started) / 1000, 1),
+        qbo_minutes: round(qboMinutes, 3),
+        qbo_writes: writes,
+        qbo_requests: after.requests - before.requests,
+        qbo_requests_per_min: round(qboMinutes > 0 ? (after.requests - before.requests) / qboMinutes : 0, 1),
+        qbo_throttled: after.throttled - before.throttled,
+        examples: final.examples.slice(0, 20),
+      },
+    };
+  } finally {
+    await stack?.stop().catch(() => undefined);
+    await simulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const json = argv.includes('--json');
+  const objects = Number(argValue(argv, '--objects') ?? 2000);
+  const eventCount = Number(argValue(argv, '--events') ?? 5000);
+  const timeScale = Number(argValue(argv, '--time-scale') ?? 1);
+  const concurrency = Number(argValue(argv, '--concurrency') ?? 16);
+  const say = (text: string) => {
+    if (!json) process.stderr.write(`${text}\n`);
+  };
+
+  let emulator: RunningEmulator | undefined;
+  const env: NodeJS.ProcessEnv = { ...process.env, METADATA_SERVER_DETECTION: 'none' };
+  env.GOOGLE_CLOUD_PROJECT ??= 'stripe-qbo-bench';
+  if (!env.PUBSUB_EMULATOR_HOST) {
+    say('starting the Pub/Sub emulator…');
+    emulator = await startPubSubEmulator();
+    env.PUBSUB_EMULATOR_HOST = emulator.host;
+  }
+  process.env.PUBSUB_EMULATOR_HOST = env.PUBSUB_EMULATOR_HOST;
+  process.env.GOOGLE_CLOUD_PROJECT = env.GOOGLE_CLOUD_PROJECT;
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  try {
+    say(`ingest: ${eventCount} signed events, concurrency ${concurrency}…`);
+    const ingest = await benchIngest(eventCount, concurrency, env);
+    let e2e: Awaited<ReturnType<typeof benchEndToEnd>> | undefined;
+    let e2eError: string | undefined;
+    if (!argv.includes('--skip-e2e')) {
+      say(`end to end: ${objects} Stripe objects, QBO time scale ${timeScale}…`);
+      try {
+        e2e = await benchEndToEnd(objects, timeScale, concurrency, env);
+      } catch (error) {
+        e2eError = (error as Error).message;
+        say(`end to end failed: ${e2eError}`);
+      }
+    }
+    const results = {
+      ingest: ingest.keys,
+      e2e: e2e?.keys ?? {
+        objects: 0,
+        qbo_writes_per_min: null,
+        throttle_bound_per_min: QBO_LIMITS.perMinute,
+        fraction_of_bound: null,
+        duplicates: null,
+        lost: null,
+        penny_mismatches: null,
+      },
+      memory: { peak_rss_mb: e2e ? round(e2e.peakRss, 1) : null },
+      measuredAt: new Date().toISOString(),
+      machine: machine(),
+    };
+    const details = {
+      measuredAt: results.measuredAt,
+      ingest: ingest.details,
+      e2e: e2e?.details ?? { error: e2eError ?? 'skipped' },
+      memory: {
+        stack_process_peak_rss_mb: e2e ? round(e2e.peakRss, 1) : null,
+        note: 'every function in one process (DESIGN section 9); the simulator runs in its own process',
+      },
+    };
+    const outDir = resolve(ROOT, 'bench', 'results');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(outDir, 'latest-run.json'), `${JSON.stringify(details, null, 2)}\n`);
+    if (json) {
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    } else {
+      const rows: Array<[string, unknown]> = [
+        ['ingest p50 / p99 (ms)', `${results.ingest.p50_ms} / ${results.ingest.p99_ms}`],
+        ['ingest events/s', results.ingest.events_per_s],
+        ['floor p50 / p99 (ms)', `${ingest.details.floor_p50_ms} / ${results.ingest.floor_p99_ms}`],
+        ['ratio p99 (target ≤ 1.3)', results.ingest.ratio_p99],
+        ['e2e objects', results.e2e.objects],
+        ['e2e QBO writes/min (bound)', `${results.e2e.qbo_writes_per_min} (${results.e2e.throttle_bound_per_min})`],
+        ['e2e fraction of bound (≥ 0.9)', results.e2e.fraction_of_bound],
+        [
+          'e2e duplicates / lost / penny',
+          `${results.e2e.duplicates} / ${results.e2e.lost} / ${results.e2e.penny_mismatches}`,
+        ],
+        ['e2e time scale / wall s', e2e ? `${timeScale} / ${e2e.details.wall_s}` : (e2eError ?? 'skipped')],
+        ['peak RSS, function process (MB)', results.memory.peak_rss_mb],
+        ['machine', `${results.machine.cpus} cpus, node ${results.machine.node}`],
+      ];
+      const width = Math.max(...rows.map(([label]) => label.length));
+      process.stdout.write(`${rows.map(([label, value]) => `${label.padEnd(width)}  ${String(value)}`).join('\n')}\n`);
+    }
+  } finally {
+    await emulator?.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

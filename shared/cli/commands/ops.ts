@@ -1,0 +1,232 @@
+import { parseArgs } from 'node:util';
+import { v1 } from '@google-cloud/pubsub';
+import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
+import { deadLetterTopicName, ENTITIES, ENTITY_TOPIC, topicName } from '../../messaging/topics';
+import type { CliIo } from '../io';
+import { UsageError } from '../io';
+import { runOps, type OpsCommand } from '../ops-context';
+
+const print = (out: { stdout: (s: string) => void }, value: unknown, json: boolean, text: () => string) =>
+  out.stdout(json ? JSON.stringify(value, null, 2) : text());
+
+async function republish(context: Parameters<OpsCommand>[1], event: NormalizedEvent): Promise<string> {
+  return context.publisher.publish(topicName(context.topicPrefix, ENTITY_TOPIC[event.entity]), event, {
+    orderingKey: event.objectId,
+    attributes: { tenantId: event.tenantId, entity: event.entity, eventType: event.type, source: event.source },
+  });
+}
+
+/** `review list [--tenant T] [--status open|approved|dismissed|resolved] [--reason R] [--json]`, `approve ID`, `dismiss ID`. */
+export const reviewCommand: OpsCommand = async (argv, context, out) => {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      tenant: { type: 'string' },
+      status: { type: 'string' },
+      reason: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const [action, reviewId] = positionals;
+  if (action === 'list' || action === undefined) {
+    const items = await context.stores.reviewQueue.list({
+      ...(values.tenant ? { tenantId: values.tenant } : {}),
+      status: (values.status ?? 'open') as 'open',
+      ...(values.reason ? { reason: values.reason } : {}),
+    });
+    print(
+      out,
+      items.map(({ event: _event, proposal, ...item }) => ({
+        ...item,
+        operations: (proposal as { operations?: unknown[] } | null)?.operations?.length ?? 0,
+      })),
+      values.json,
+      () =>
+        items.length === 0
+          ? 'no parked items'
+          : items.map((i) => `${i.reviewId}  ${i.status}  ${i.reason}  ${i.detail}`).join('\n'),
+    );
+    return 0;
+  }
+  if (!reviewId) throw new UsageError(`review ${action} needs an item id (see review list)`);
+  const item = await context.stores.reviewQueue.get(reviewId);
+  if (!item) {
+    out.stderr(`no review item ${reviewId}`);
+    return 1;
+  }
+  if (action === 'dismiss') {
+    await context.stores.reviewQueue.setStatus(reviewId, 'dismissed', context.now().toISOString());
+    out.stdout(`dismissed ${reviewId}`);
+    return 0;
+  }
+  if (action === 'approve') {
+    // Approval marks the item and sends its event through the pipeline again; the consumer sees the approval and
+    // posts (the one-writer rule holds: only the consumer writes to QBO).
+    if (!context.validators.normalizedEvent.is(item.event)) {
+      out.stderr(`${reviewId} holds no replayable event (reason ${item.reason}); fix the source and replay instead`);
+      return 1;
+    }
+    await context.stores.reviewQueue.setStatus(reviewId, 'approved', context.now().toISOString());
+    const messageId = await republish(context, item.event);
+    out.stdout(`approved ${reviewId}; republished as message ${messageId}`);
+    return 0;
+  }
+  if (action === 'retry') {
+    if (!context.validators.normalizedEvent.is(item.event)) {
+      out.stderr(`${reviewId} holds no replayable event`);
+      return 1;
+    }
+    await context.stores.reviewQueue.setStatus(reviewId, 'resolved', context.now().toISOString());
+    out.stdout(`republished ${reviewId} as message ${await republish(context, item.event)}`);
+    return 0;
+  }
+  throw new UsageError(`unknown review action "${action}" (list, approve, dismiss, retry)`);
+};
+
+function deadLetterArchives(prefix: string): Array<{ source: string; subscription: string }> {
+  return ENTITIES.map((entity) => ({
+    source: topicName(prefix, ENTITY_TOPIC[entity]),
+    subscription: `${deadLetterTopicName(prefix, ENTITY_TOPIC[entity])}-archive`,
+  }));
+}
+
+/** `dlq list [--json]` shows dead-lettered messages without consuming them; `dlq redrive [--tenant T]` republishes them. */
+export const dlqCommand: OpsCommand = async (argv, context, out) => {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      tenant: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      max: { type: 'string', default: '1000' },
+    },
+  });
+  const action = positionals[0] ?? 'list';
+  if (action !== 'list' && action !== 'redrive') throw new UsageError(`unknown dlq action "${action}" (list, redrive)`);
+  const found: Array<{
+    subscription: string;
+    messageId: string;
+    tenantId: string;
+    eventType: string;
+    objectId: string;
+    redriven: boolean;
+  }> = [];
+  const max = Number(values.max);
+  for (const archive of deadLetterArchives(context.topicPrefix)) {
+    const subscriber = context.pubsub.subscription(archive.subscription);
+    const [exists] = await subscriber.exists();
+    if (!exists) continue;
+    // The low-level client pulls without a streaming listener; PubSub's options carry the emulator's endpoint.
+    const client = new v1.SubscriberClient(
+      context.pubsub.options as ConstructorParameters<typeof v1.SubscriberClient>[0],
+    );
+    try {
+      const [response] = await client.pull({ subscription: subscriber.name, maxMessages: max });
+      const ack: string[] = [];
+      const nack: string[] = [];
+      for (const received of response.receivedMessages ?? []) {
+        const message = received.message;
+        const attributes = (message?.attributes ?? {}) as Record<string, string>;
+        const entry = {
+          subscription: archive.subscription,
+          messageId: message?.messageId ?? '',
+          tenantId: attributes.tenantId ?? '',
+          eventType: attributes.eventType ?? '',
+          objectId: message?.orderingKey ?? '',
+          redriven: false,
+        };
+        const matches = !values.tenant || entry.tenantId === values.tenant;
+        if (matches) found.push(entry);
+        if (action === 'redrive' && matches && message?.data) {
+          await context.publisher.publish(archive.source, Buffer.from(message.data as Uint8Array), {
+            attributes,
+            ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}),
+          });
+          entry.redriven = true;
+          ack.push(received.ackId ?? '');
+        } else nack.push(received.ackId ?? '');
+      }
+      if (ack.length) await client.acknowledge({ subscription: subscriber.name, ackIds: ack });
+      if (nack.length)
+        await client.modifyAckDeadline({ subscription: subscriber.name, ackIds: nack, ackDeadlineSeconds: 0 });
+    } finally {
+      await client.close();
+    }
+  }
+  print(out, found, values.json, () =>
+    found.length === 0
+      ? 'no dead letters'
+      : found
+          .map((f) => `${f.redriven ? 'redriven ' : ''}${f.messageId}  ${f.tenantId}  ${f.eventType}  ${f.objectId}`)
+          .join('\n'),
+  );
+  return 0;
+};
+
+/** `tenant put FILE`, `tenant get ID`, `tenant list`, `tenant check ID`. */
+export const tenantCommand: OpsCommand = async (argv, context, out) => {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
+  const [action, argument] = positionals;
+  if (action === 'list') {
+    const tenants = await context.stores.tenants.list();
+    print(
+      out,
+      tenants,
+      values.json,
+      () =>
+        tenants
+          .map(
+            (t) =>
+              `${t.tenantId}  ${t.enabled ? 'enabled' : 'disabled'}  ${t.status ?? 'active'}  realm ${t.qbo.realmId}  ${t.mode}`,
+          )
+          .join('\n') || 'no tenants',
+    );
+    return 0;
+  }
+  if (action === 'get') {
+    if (!argument) throw new UsageError('tenant get needs a tenant id');
+    const tenant = await context.stores.tenants.get(argument);
+    if (!tenant) {
+      out.stderr(`no tenant ${argument}`);
+      return 1;
+    }
+    out.stdout(JSON.stringify(tenant, null, 2));
+    return 0;
+  }
+  if (action === 'put') {
+    if (!argument) throw new UsageError('tenant put needs a settings file (JSON, schemas/tenant-settings.schema.json)');
+    const { readFile } = await import('node:fs/promises');
+    const settings = context.validators.tenantSettings.parse(JSON.parse(await readFile(argument, 'utf8')));
+    await context.stores.tenants.put(settings);
+    out.stdout(`stored tenant ${settings.tenantId}`);
+    return 0;
+  }
+  if (action === 'check') {
+    const { tenantCheckCommand } = await import('./tenant-check');
+    return tenantCheckCommand(argv.slice(1), context, out);
+  }
+  throw new UsageError(`unknown tenant action "${action ?? ''}" (put, get, list, check)`);
+};
+
+export const OPS_COMMANDS: Record<string, OpsCommand> = {
+  review: reviewCommand,
+  dlq: dlqCommand,
+  tenant: tenantCommand,
+};
+
+export const runReview = (argv: string[], io: CliIo) => runOps('review', reviewCommand, argv, io);
+export const runDlq = (argv: string[], io: CliIo) => runOps('dlq', dlqCommand, argv, io);
+export const runTenant = (argv: string[], io: CliIo) => runOps('tenant', tenantCommand, argv, io);
+export async function runBackfill(argv: string[], io: CliIo): Promise<number> {
+  const { backfillCommand } = await import('./backfill');
+  return runOps('backfill', backfillCommand, argv, io);
+}
+export async function runReplay(argv: string[], io: CliIo): Promise<number> {
+  const { replayCommand } = await import('./replay');
+  return runOps('replay', replayCommand, argv, io);
+}

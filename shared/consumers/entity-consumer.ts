@@ -1,0 +1,437 @@
+import type { Request, Response } from '@google-cloud/functions-framework';
+import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import type { Validators } from '../../schemas/validators';
+import type { AuditRecord } from '../../schemas/audit-record.schema';
+import { buildPlan, type Plan, type PlannedOperation } from '../accounting/plan';
+import {
+  AuthError,
+  classifyError,
+  PermanentError,
+  RetryableError,
+  SettingsIncompleteError,
+  type SyncError,
+} from '../errors';
+import type { MessagePublisher } from '../messaging/publisher';
+import { parsePushEnvelope, type PushDelivery } from '../messaging/push-envelope';
+import { ENTITY_TOPIC, topicName, type Entity } from '../messaging/topics';
+import type { Logger } from '../observability/logger';
+import type { AuditSink, Stores } from '../stores/ports';
+import { customerMatcher } from './customer-matching';
+import type { QboWriter } from './qbo-port';
+import { collectRefs, lookupPosted, substituteRefs, type PlanRef } from './ref-resolver';
+import { verifyTotal, writeOnce, type WriteContext } from './write-protocol';
+
+/** Reads from Stripe that some plans need: a payout's balance transactions, an object another consumer owns. */
+export interface StripeReader {
+  listPayoutBalanceTransactions(tenant: TenantSettings, payoutId: string): Promise<unknown[]>;
+  /** A normalized event (source `dependency`) for the object behind a ref, or undefined when Stripe has none. */
+  fetchDependency(tenant: TenantSettings, ref: PlanRef): Promise<NormalizedEvent | undefined>;
+}
+
+export interface ConsumerDeps {
+  entity: Entity;
+  functionName: string;
+  logger: Logger;
+  validators: Validators;
+  stores: Stores;
+  audit: AuditSink;
+  publisher: MessagePublisher;
+  topicPrefix: string;
+  qboFor(tenant: TenantSettings): Promise<QboWriter>;
+  stripe?: StripeReader;
+  now(): Date;
+  /** Identifies this instance as a lease owner. */
+  instanceId: string;
+  /** The subscription's maxDeliveryAttempts: the attempt that reaches it is audited as dead-lettered. */
+  maxDeliveryAttempts?: number;
+}
+
+/** Where a consumer's run for one event ended (tests and the demo read it; Pub/Sub only sees the status). */
+export type SyncOutcome = 'posted' | 'skipped' | 'parked' | 'failed' | 'planned';
+
+/** Stripe objects whose snapshot carries enough to create their customer inline (DESIGN: any consumer may). */
+function customerSnapshotFrom(
+  object: Record<string, unknown>,
+  customerId: string,
+): Record<string, unknown> | undefined {
+  if (object.object === 'invoice')
+    return {
+      id: customerId,
+      object: 'customer',
+      name: object.customer_name ?? null,
+      email: object.customer_email ?? null,
+      created: object.created,
+      currency: object.currency,
+    };
+  const billing = object.billing_details as Record<string, unknown> | undefined;
+  if (object.object === 'charge' && billing)
+    return {
+      id: customerId,
+      object: 'customer',
+      name: billing.name ?? null,
+      email: billing.email ?? object.receipt_email ?? null,
+      created: object.created,
+      currency: object.currency,
+    };
+  return undefined;
+}
+
+function reviewIdFor(event: NormalizedEvent): string {
+  return `${event.tenantId}:${event.objectId}:${event.type}`;
+}
+
+export function createEntityConsumer(deps: ConsumerDeps) {
+  const maxAttempts = deps.maxDeliveryAttempts ?? 10;
+
+  const audit = async (
+    event: NormalizedEvent,
+    fields: Partial<AuditRecord> & Pick<AuditRecord, 'outcome' | 'reason'>,
+  ) => {
+    const { outcome, reason, ...rest } = fields;
+    const record: AuditRecord = {
+      schemaVersion: 1,
+      recordId: `${event.eventId}:${rest.stripeId ?? event.objectId}:${outcome}:${reason}`,
+      recordedAt: deps.now().toISOString(),
+      tenantId: event.tenantId,
+      function: deps.functionName,
+      outcome,
+      reason,
+      eventId: event.eventId,
+      eventType: event.type,
+      source: event.source,
+      entity: event.entity,
+      stripeId: event.objectId,
+      ...rest,
+    };
+    await deps.audit.record(record);
+  };
+
+  const park = async (event: NormalizedEvent, error: SyncError, proposal: Plan | null, reason = error.code) => {
+    await deps.stores.reviewQueue.park(
+      {
+        reviewId: reviewIdFor(event),
+        tenantId: event.tenantId,
+        stripeId: event.objectId,
+        entity: event.entity,
+        reason,
+        failureClass: error.failureClass,
+        detail: error.detail ?? error.message,
+        event,
+        proposal,
+      },
+      deps.now().toISOString(),
+    );
+  };
+
+  async function requestDependency(tenant: TenantSettings, ref: PlanRef): Promise<void> {
+    const dependency = deps.stripe ? await deps.stripe.fetchDependency(tenant, ref) : undefined;
+    if (!dependency) return;
+    await deps.publisher.publish(topicName(deps.topicPrefix, ENTITY_TOPIC[dependency.entity]), dependency, {
+      orderingKey: dependency.objectId,
+      attributes: {
+        tenantId: dependency.tenantId,
+        entity: dependency.entity,
+        eventType: dependency.type,
+        source: 'dependency',
+      },
+    });
+  }
+
+  async function ensureCustomerFromSnapshot(
+    event: NormalizedEvent,
+    tenant: TenantSettings,
+    context: WriteContext,
+    customerId: string,
+  ) {
+    const snapshot = customerSnapshotFrom(event.object as Record<string, unknown>, customerId);
+    if (!snapshot) return undefined;
+    const customerEvent: NormalizedEvent = {
+      ...event,
+      type: 'customer.created',
+      entity: 'customer',
+      objectId: customerId,
+      object: snapshot as NormalizedEvent['object'],
+    };
+    const plan = buildPlan({ event: customerEvent, settings: tenant });
+    const create = plan.operations.find((operation) => operation.entity === 'Customer');
+    if (!create) return undefined;
+    await executeOperation(customerEvent, tenant, context, create, new Map());
+    return lookupPosted(deps.stores.ledger, tenant.tenantId, { kind: 'customer', stripeId: customerId });
+  }
+
+  async function resolveRefs(
+    event: NormalizedEvent,
+    tenant: TenantSettings,
+    context: WriteContext,
+    operation: PlannedOperation,
+  ) {
+    const refs = collectRefs(operation.body);
+    if (operation.target) collectRefs(operation.target, refs);
+    const resolved = new Map<string, string>();
+    for (const [text, ref] of refs) {
+      let id = await lookupPosted(deps.stores.ledger, tenant.tenantId, ref);
+      if (id === undefined && ref.kind === 'customer')
+        id = await ensureCustomerFromSnapshot(event, tenant, context, ref.stripeId);
+      if (id === undefined) {
+        // A reversal of something never posted has nothing to reverse (a payout that failed before it was paid).
+        if (operation.target?.$ref === text && operation.operation === 'create') return 'nothing_to_reverse' as const;
+        await requestDependency(tenant, { kind: ref.kind, stripeId: ref.stripeId });
+        throw new RetryableError(`waiting for ${text}`, {
+          code: 'dependency_pending',
+          detail: text,
+          retryAfterMs: 2_000,
+        });
+      }
+      if (ref.field) {
+        // e.g. the customer of a basil invoice payment: read it off the QBO invoice we linked.
+        const linked = await context.qbo.read(ref.kind === 'invoice' ? 'Invoice' : ref.kind, id);
+        const value = (linked[ref.field] as { value?: unknown } | undefined)?.value;
+        if (typeof value !== 'string')
+          throw new PermanentError(`${text} has no ${ref.field}`, { code: 'ref_field_missing', detail: text });
+        id = value;
+      }
+      resolved.set(text, id);
+    }
+    return resolved;
+  }
+
+  async function executeOperation(
+    event: NormalizedEvent,
+    tenant: TenantSettings,
+    context: WriteContext,
+    operation: PlannedOperation,
+    resolvedIn: Map<string, string> | undefined,
+  ) {
+    const resolution = resolvedIn ?? (await resolveRefs(event, tenant, context, operation));
+    if (resolution === 'nothing_to_reverse') {
+      await audit(event, {
+        outcome: 'skipped',
+        reason: 'nothing_to_reverse',
+        stripeId: operation.stripeId,
+        failureClass: 'ignored',
+      });
+      return undefined;
+    }
+    const resolved = resolution;
+    const body = substituteRefs(operation.body, resolved) as Record<string, unknown>;
+    const targetId = operation.target ? resolved.get(operation.target.$ref) : undefined;
+    const started = Date.now();
+    const matcher =
+      operation.entity === 'Customer' && operation.operation === 'create'
+        ? customerMatcher(context.qbo, body, operation.stripeId)
+        : undefined;
+    const outcome = await writeOnce(context, operation, body, targetId, matcher);
+    const base = {
+      stripeId: operation.stripeId,
+      qboEntity: operation.entity,
+      realmId: tenant.qbo.realmId,
+      currency: operation.currency,
+    };
+    if (outcome.kind === 'already_posted') {
+      await audit(event, {
+        outcome: 'skipped',
+        reason: 'already_linked',
+        ...base,
+        ...(outcome.entry.qboId ? { qboId: outcome.entry.qboId } : {}),
+      });
+      return outcome;
+    }
+    const qboId = String(outcome.qbo.Id);
+    await deps.audit.link({
+      schemaVersion: 1,
+      tenantId: tenant.tenantId,
+      realmId: tenant.qbo.realmId,
+      stripeId: operation.stripeId,
+      stripeObject: operation.stripeObject,
+      qboEntity: operation.entity,
+      qboId,
+      ...(outcome.qbo.SyncToken !== undefined ? { qboSyncToken: String(outcome.qbo.SyncToken) } : {}),
+      operation: outcome.recovered && operation.operation === 'create' ? 'link' : operation.operation,
+      ...(operation.docNumber ? { docNumber: operation.docNumber } : {}),
+      ...(operation.txnDate ? { txnDate: operation.txnDate } : {}),
+      ...(operation.expectedTotal !== undefined ? { amount: operation.expectedTotal } : {}),
+      currency: operation.currency,
+      eventId: event.eventId,
+      linkedAt: deps.now().toISOString(),
+    });
+    await audit(event, {
+      outcome: 'posted',
+      reason: outcome.recovered ? 'recovered' : operation.operation === 'create' ? 'created' : operation.operation,
+      ...base,
+      qboId,
+      ...(operation.expectedTotal !== undefined ? { amount: operation.expectedTotal } : {}),
+      latencyMs: Date.now() - started,
+    });
+    verifyTotal(operation, outcome.qbo);
+    return outcome;
+  }
+
+  async function approvedByReviewer(event: NormalizedEvent): Promise<boolean> {
+    const item = await deps.stores.reviewQueue.get(reviewIdFor(event));
+    return item?.status === 'approved';
+  }
+
+  /** Runs one event through the pipeline stage; throws RetryableError when Pub/Sub should redeliver. */
+  async function syncEvent(
+    event: NormalizedEvent,
+    delivery: Pick<PushDelivery, 'deliveryAttempt'>,
+  ): Promise<SyncOutcome> {
+    const tenant = await deps.stores.tenants.get(event.tenantId);
+    if (!tenant) {
+      await audit(event, { outcome: 'skipped', reason: 'unknown_tenant', failureClass: 'ignored' });
+      return 'skipped';
+    }
+    if (!tenant.enabled) {
+      await audit(event, { outcome: 'skipped', reason: 'tenant_disabled', failureClass: 'ignored' });
+      return 'skipped';
+    }
+    if (tenant.status === 'needs_reauth') {
+      const error = new AuthError('tenant needs a QBO reconnect', { code: 'auth', detail: 'needs_reauth' });
+      await park(event, error, null, 'auth');
+      await audit(event, { outcome: 'failed', reason: 'auth', failureClass: 'auth', detail: 'needs_reauth' });
+      return 'failed';
+    }
+    let balanceTransactions: unknown[] | undefined;
+    const payout = event.object as Record<string, unknown>;
+    if (event.entity === 'payout' && deps.stripe && payout.automatic !== false && event.type !== 'payout.failed')
+      balanceTransactions = await deps.stripe.listPayoutBalanceTransactions(tenant, event.objectId);
+    const plan = buildPlan({ event, settings: tenant, ...(balanceTransactions ? { balanceTransactions } : {}) });
+    if (plan.skipped) {
+      await audit(event, { outcome: 'skipped', reason: plan.skipped.reason, failureClass: 'ignored' });
+      return 'skipped';
+    }
+    if (plan.parked) {
+      const error =
+        plan.parked.reason === 'settings_incomplete'
+          ? new SettingsIncompleteError(plan.parked.detail.split(',').map((key) => key.trim()))
+          : new PermanentError(plan.parked.reason, { code: plan.parked.reason, detail: plan.parked.detail });
+      const failureClass = error.failureClass;
+      await park(event, error, plan, plan.parked.reason);
+      await audit(event, { outcome: 'parked', reason: plan.parked.reason, failureClass, detail: plan.parked.detail });
+      return 'parked';
+    }
+    if (tenant.flags.dryRun || !tenant.flags.autoPost) {
+      if (!(await approvedByReviewer(event))) {
+        const reason = tenant.flags.dryRun ? 'dry_run' : 'awaiting_approval';
+        await park(
+          event,
+          new PermanentError(reason, { code: reason, detail: `${plan.operations.length} operation(s) planned` }),
+          plan,
+          reason,
+        );
+        await audit(event, {
+          outcome: tenant.flags.dryRun ? 'planned' : 'parked',
+          reason,
+          detail: `${plan.operations.length} operation(s) planned`,
+        });
+        return tenant.flags.dryRun ? 'planned' : 'parked';
+      }
+    }
+    const context: WriteContext = {
+      tenantId: tenant.tenantId,
+      realmId: tenant.qbo.realmId,
+      ledger: deps.stores.ledger,
+      qbo: await deps.qboFor(tenant),
+      leaseOwner: `${deps.instanceId}:${event.eventId}:${delivery.deliveryAttempt ?? 0}`,
+      now: () => deps.now().getTime(),
+      eventAt: event.occurredAt,
+    };
+    for (const operation of plan.operations) await executeOperation(event, tenant, context, operation, undefined);
+    const review = await deps.stores.reviewQueue.get(reviewIdFor(event));
+    if (review && review.status !== 'resolved' && review.status !== 'dismissed')
+      await deps.stores.reviewQueue.setStatus(review.reviewId, 'resolved', deps.now().toISOString());
+    return 'posted';
+  }
+
+  /** Decides what Pub/Sub hears: 204 acknowledges, 503 asks for redelivery with backoff. */
+  async function handleFailure(event: NormalizedEvent, error: unknown, attempt: number | undefined): Promise<number> {
+    const failure = classifyError(error);
+    if (failure.failureClass === 'retryable') {
+      const last = attempt !== undefined && attempt >= maxAttempts;
+      await audit(event, {
+        outcome: last ? 'dead_lettered' : 'failed',
+        reason: failure.code,
+        failureClass: 'retryable',
+        ...(attempt !== undefined ? { attempt } : {}),
+        ...(failure.detail ? { detail: failure.detail.slice(0, 2000) } : {}),
+      }).catch(() => undefined);
+      return 503;
+    }
+    if (failure.failureClass === 'auth')
+      await deps.stores.tenants.setStatus(event.tenantId, 'needs_reauth', failure.code);
+    if (failure.failureClass === 'ignored') {
+      await audit(event, { outcome: 'skipped', reason: failure.code, failureClass: 'ignored' });
+      return 204;
+    }
+    await park(event, failure, null);
+    await audit(event, {
+      outcome: failure.failureClass === 'auth' ? 'failed' : 'parked',
+      reason: failure.code,
+      failureClass: failure.failureClass,
+      detail: (failure.detail ?? failure.message).slice(0, 2000),
+    });
+    return 204;
+  }
+
+  async function handle(req: Request, res: Response): Promise<void> {
+    let delivery: PushDelivery;
+    let event: NormalizedEvent;
+    try {
+      delivery = parsePushEnvelope(req.body);
+    } catch (error) {
+      deps.logger.error({ reason: 'invalid_push', outcome: 'parked' }, (error as Error).message);
+      res.status(204).end();
+      return;
+    }
+    try {
+      event = deps.validators.normalizedEvent.parse(JSON.parse(delivery.data.toString('utf8')));
+    } catch (error) {
+      // Acknowledged, recorded and kept for a person: never retried forever (DESIGN section 3).
+      const failure = classifyError(error);
+      const tenantId = delivery.attributes.tenantId ?? 'unknown';
+      await deps.stores.reviewQueue.park(
+        {
+          reviewId: `${tenantId}:invalid:${delivery.messageId}`,
+          tenantId,
+          stripeId: 'unknown',
+          entity: deps.entity,
+          reason: 'invalid_message',
+          failureClass: 'rejected',
+          detail: failure.detail ?? failure.message,
+          event: { raw: delivery.data.toString('utf8').slice(0, 100_000), attributes: delivery.attributes },
+          proposal: null,
+        },
+        deps.now().toISOString(),
+      );
+      await deps.audit.record({
+        schemaVersion: 1,
+        recordId: `invalid:${delivery.messageId}`,
+        recordedAt: deps.now().toISOString(),
+        tenantId,
+        function: deps.functionName,
+        outcome: 'parked',
+        reason: 'invalid_message',
+        failureClass: 'rejected',
+        detail: (failure.detail ?? failure.message).slice(0, 2000),
+      });
+      res.status(204).end();
+      return;
+    }
+    const log = deps.logger.child({ tenantId: event.tenantId, eventId: event.eventId, objectId: event.objectId });
+    try {
+      const outcome = await syncEvent(event, delivery);
+      log.debug({ outcome }, 'event synced');
+      res.status(204).end();
+    } catch (error) {
+      const status = await handleFailure(event, error, delivery.deliveryAttempt);
+      if (status >= 500)
+        log.warn({ reason: classifyError(error).code, attempt: delivery.deliveryAttempt }, 'will retry');
+      res.status(status).end();
+    }
+  }
+
+  return { handle, syncEvent };
+}
+
+export type EntityConsumer = ReturnType<typeof createEntityConsumer>;

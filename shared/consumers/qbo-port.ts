@@ -1,0 +1,22 @@
+/**
+ * The part of the QBO client the write protocol uses. Kept narrow so the protocol is tested against the
+ * simulator through the real client, and nothing here depends on how the client throttles or refreshes.
+ */
+export type QboObject = Record<string, unknown> & { Id?: string; SyncToken?: string };
+
+export interface QboWriter {
+  create(entity: string, body: Record<string, unknown>, options: { requestId: string }): Promise<QboObject>;
+  read(entity: string, id: string): Promise<QboObject>;
+  voidTxn(
+    entity: string,
+    target: { Id: string; SyncToken: string },
+    options: { requestId: string },
+  ): Promise<QboObject>;
+  delete(entity: string, target: { Id: string; SyncToken: string }, options: { requestId: string }): Promise<QboObject>;
+  query(sql: string): Promise<QboObject[]>;
+}
+
+/** QBO query literals: single quotes are escaped with a backslash (the query language is not SQL). */
+export function qboLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -1,0 +1,169 @@
+import { PermanentError, RetryableError, classifyError } from '../errors';
+import type { PlannedOperation } from '../accounting/plan';
+import type { Ledger, LedgerEntry } from '../stores/ports';
+import { qboLiteral, type QboObject, type QboWriter } from './qbo-port';
+
+/** How long one attempt may hold an object: longer than a QBO write with its retries, shorter than Pub/Sub's backoff. */
+export const LEASE_MS = 120_000;
+
+export type OperationOutcome =
+  | { kind: 'posted'; qbo: QboObject; entry: LedgerEntry; recovered: boolean }
+  | { kind: 'already_posted'; entry: LedgerEntry };
+
+/** Looks for a QBO object to adopt instead of creating one (customers matched by email or name). */
+export type FindExisting = () => Promise<QboObject | undefined>;
+
+export interface WriteContext {
+  tenantId: string;
+  realmId: string;
+  ledger: Ledger;
+  qbo: QboWriter;
+  leaseOwner: string;
+  now: () => number;
+  /** Stripe event time of what is being applied: the ledger only moves forward in time. */
+  eventAt?: string;
+}
+
+/** Thrown when QBO's total differs from Stripe's by even a cent: the object is posted, a person must look. */
+export class TotalsMismatchError extends PermanentError {
+  constructor(
+    readonly qboId: string,
+    expected: string,
+    actual: string,
+  ) {
+    super(`QBO computed ${actual}, Stripe says ${expected}`, {
+      code: 'totals_mismatch',
+      detail: `qboId=${qboId} expected=${expected} actual=${actual}`,
+    });
+  }
+}
+
+function marker(stripeId: string): string {
+  return `stripe:${stripeId}`;
+}
+
+function carriesMarker(object: QboObject, stripeId: string): boolean {
+  const note = object.PrivateNote;
+  return typeof note === 'string' && note.split(/\s+/).includes(marker(stripeId));
+}
+
+/** Decimal strings compared as integers of the smallest unit present: never through floats. */
+export function sameAmount(expected: string, actual: unknown): boolean {
+  const normalize = (value: string) => {
+    const [whole = '0', fraction = ''] = value.replace(/^(-?)0+(?=\d)/, '$1').split('.');
+    return { whole, fraction: fraction.replace(/0+$/, '') };
+  };
+  const a = normalize(expected);
+  const b = normalize(typeof actual === 'number' ? actual.toFixed(3) : String(actual));
+  return a.whole === b.whole && a.fraction === b.fraction;
+}
+
+/**
+ * Step 5 of DESIGN section 5: an earlier attempt may have written to QBO before it could commit. Look for the
+ * object by DocNumber, else by date, and accept it only if it carries our PrivateNote marker.
+ */
+export async function probeForEarlierWrite(
+  qbo: QboWriter,
+  operation: PlannedOperation,
+): Promise<QboObject | undefined> {
+  if (operation.operation !== 'create') return undefined;
+  const entity = operation.entity;
+  let candidates: QboObject[] = [];
+  if (entity === 'Customer') {
+    const name = operation.body.DisplayName;
+    if (typeof name === 'string')
+      candidates = await qbo.query(`SELECT * FROM Customer WHERE DisplayName = ${qboLiteral(name)}`);
+  } else if (operation.docNumber) {
+    candidates = await qbo.query(`SELECT * FROM ${entity} WHERE DocNumber = ${qboLiteral(operation.docNumber)}`);
+  } else if (operation.txnDate) {
+    candidates = await qbo.query(
+      `SELECT * FROM ${entity} WHERE TxnDate = ${qboLiteral(operation.txnDate)} MAXRESULTS 1000`,
+    );
+  }
+  return candidates.find((candidate) => carriesMarker(candidate, operation.stripeId));
+}
+
+async function performWrite(
+  qbo: QboWriter,
+  operation: PlannedOperation,
+  body: Record<string, unknown>,
+  targetId?: string,
+) {
+  if (operation.operation === 'create') return qbo.create(operation.entity, body, { requestId: operation.requestId });
+  if (!targetId) throw new PermanentError(`${operation.operation} needs a target`, { code: 'missing_target' });
+  const current = await qbo.read(operation.entity, targetId);
+  const target = { Id: targetId, SyncToken: String(current.SyncToken ?? '0') };
+  if (operation.operation === 'void') return qbo.voidTxn(operation.entity, target, { requestId: operation.requestId });
+  if (operation.operation === 'delete') return qbo.delete(operation.entity, target, { requestId: operation.requestId });
+  throw new PermanentError(`unsupported operation ${operation.operation}`, { code: 'unsupported_operation' });
+}
+
+/**
+ * Runs one planned QBO write exactly once (DESIGN section 5): ledger check, atomic reserve with a lease,
+ * probe when an earlier attempt may have written, post with requestid and the PrivateNote marker, commit, verify.
+ * `body` is the operation's body with every $ref resolved; `targetId` the QBO id for void/delete.
+ */
+export async function writeOnce(
+  context: WriteContext,
+  operation: PlannedOperation,
+  body: Record<string, unknown>,
+  targetId?: string,
+  findExisting?: FindExisting,
+): Promise<OperationOutcome> {
+  const key = { tenantId: context.tenantId, stripeId: operation.stripeId, operation: operation.operation };
+  const reservation = await context.ledger.reserve({
+    ...key,
+    requestId: operation.requestId,
+    qboEntity: operation.entity,
+    leaseOwner: context.leaseOwner,
+    leaseMs: LEASE_MS,
+    now: context.now(),
+  });
+  if (reservation.outcome === 'already_posted') return { kind: 'already_posted', entry: reservation.entry };
+  if (reservation.outcome === 'leased_elsewhere')
+    throw new RetryableError(`${operation.stripeId} is being written by another attempt`, {
+      code: 'leased_elsewhere',
+      retryAfterMs: Math.max(1_000, reservation.entry.leaseExpiresAt - context.now()),
+    });
+
+  let qboObject: QboObject | undefined;
+  let recovered = false;
+  try {
+    if (reservation.takenOver) {
+      qboObject = await probeForEarlierWrite(context.qbo, operation);
+      recovered = qboObject !== undefined;
+    }
+    if (!qboObject && findExisting) {
+      qboObject = await findExisting();
+      recovered = qboObject !== undefined;
+    }
+    qboObject ??= await performWrite(context.qbo, operation, body, targetId);
+  } catch (error) {
+    const failure = classifyError(error);
+    // Unknown outcome (timeout, 5xx after the write) keeps `pending`, so the next attempt probes before posting.
+    await context.ledger.release(key, context.leaseOwner, {
+      state: failure.retryable ? 'pending' : 'failed',
+      detail: failure.code,
+      now: context.now(),
+    });
+    throw failure;
+  }
+  const qboId = String(qboObject.Id ?? '');
+  if (!qboId) throw new RetryableError(`QBO answered ${operation.entity} without an Id`, { code: 'qbo_no_id' });
+  const entry = await context.ledger.commit(key, context.leaseOwner, {
+    qboId,
+    ...(qboObject.SyncToken !== undefined ? { qboSyncToken: String(qboObject.SyncToken) } : {}),
+    ...(context.eventAt !== undefined ? { lastEventAt: context.eventAt } : {}),
+    now: context.now(),
+  });
+  return { kind: 'posted', qbo: qboObject, entry, recovered };
+}
+
+/** Step 6: QBO's TotalAmt must equal the plan's expected total to the cent. */
+export function verifyTotal(operation: PlannedOperation, qboObject: QboObject): void {
+  if (operation.operation !== 'create' || operation.expectedTotal === undefined) return;
+  const actual = qboObject.TotalAmt;
+  if (actual === undefined) return;
+  if (!sameAmount(operation.expectedTotal, actual))
+    throw new TotalsMismatchError(String(qboObject.Id ?? ''), operation.expectedTotal, String(actual));
+}

@@ -1,0 +1,237 @@
+import type { Request, Response } from '@google-cloud/functions-framework';
+import type { AuditRecord } from '../../schemas/audit-record.schema';
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import type { Validators } from '../../schemas/validators';
+import { PermanentError, classifyError } from '../errors';
+import type { MessagePublisher } from '../messaging/publisher';
+import { ENTITY_TOPIC, topicName } from '../messaging/topics';
+import type { Logger } from '../observability/logger';
+import { secretNames, type SecretStore } from '../secrets/secret-store';
+import type { AuditSink, TenantStore } from '../stores/ports';
+import { normalizeStripeEvent, readStripeEventEnvelope, type StripeEventEnvelope } from './normalize';
+import { parseWebhookSecrets, verifyStripeSignature } from './stripe-signature';
+import { webhookError, webhookReceipt, type WebhookReply } from './webhook-replies';
+
+export const WEBHOOK_FUNCTION_NAME = 'stripe-webhook';
+
+/** Stripe's events are a few KiB; 1 MiB is far above any real one and bounds what we hash and parse. */
+export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The Connect platform's endpoint secret (`POST /`). Not `stripe-webhook-secret-<tenantId>`: the platform is not
+ * a tenant, and this name cannot collide with any tenant id.
+ */
+export const CONNECT_WEBHOOK_SECRET_NAME = 'stripe-connect-webhook-secret';
+
+/** The audit `tenantId` for a Connect event that names no account (a platform event sent to the Connect endpoint). */
+export const CONNECT_PLATFORM_AUDIT_TENANT = 'connect-platform';
+
+const TENANT_ROUTE = /^\/([a-z0-9][a-z0-9-]{0,62})\/?$/;
+
+export interface StripeWebhookDeps {
+  publisher: MessagePublisher;
+  secrets: SecretStore;
+  tenants: TenantStore;
+  audit: AuditSink;
+  logger: Logger;
+  validators: Validators;
+  topicPrefix: string;
+  now: () => Date;
+  maxBodyBytes?: number;
+}
+
+type Route = { kind: 'tenant'; tenantId: string } | { kind: 'connect' };
+
+type SkipReason = 'unknown_tenant' | 'tenant_disabled' | 'livemode_mismatch' | 'unhandled_type' | 'invalid_message';
+
+function routeOf(path: string): Route | undefined {
+  if (path === '/' || path === '') return { kind: 'connect' };
+  const match = TENANT_ROUTE.exec(path);
+  return match?.[1] === undefined ? undefined : { kind: 'tenant', tenantId: match[1] };
+}
+
+function headerValue(req: Request, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function bodySize(req: Request): number {
+  if (req.rawBody) return req.rawBody.length;
+  const declared = Number(headerValue(req, 'content-length'));
+  return Number.isFinite(declared) ? declared : 0;
+}
+
+function send(res: Response, reply: WebhookReply): void {
+  if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) res.set(name, value);
+  res.status(reply.status).json(reply.body);
+}
+
+/**
+ * The Stripe webhook (DESIGN sections 2 and 7): verify → parse → resolve the tenant → normalize → publish, and
+ * answer 200 only once Pub/Sub has acknowledged the message, so a 2xx always means the event is durable. Every
+ * other answer is chosen so Stripe retries exactly when a retry can help: bad signatures and unreadable bodies are
+ * 4xx (nothing published, nothing audited: an unauthenticated caller must not be able to write audit rows), events
+ * we deliberately ignore are 200 with an audit row, and any failure to publish or record is 503.
+ */
+export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request, res: Response) => Promise<void> {
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
+
+  async function audit(
+    tenantId: string,
+    envelope: StripeEventEnvelope,
+    reason: SkipReason,
+    extra: { entity?: string; stripeId?: string; detail?: string } = {},
+  ): Promise<void> {
+    const record: AuditRecord = {
+      schemaVersion: 1,
+      // Deterministic, so a Stripe redelivery of the same event does not double-count in the audit views.
+      recordId: `${WEBHOOK_FUNCTION_NAME}:${tenantId}:${envelope.id}:${reason}`.slice(0, 200),
+      recordedAt: deps.now().toISOString(),
+      tenantId: tenantId.slice(0, 64),
+      function: WEBHOOK_FUNCTION_NAME,
+      outcome: 'skipped',
+      reason,
+      failureClass: reason === 'invalid_message' ? 'rejected' : 'ignored',
+      eventId: envelope.id.slice(0, 255),
+      eventType: envelope.type.slice(0, 100),
+      source: 'webhook',
+      stripeId: (extra.stripeId ?? envelope.object.id).slice(0, 255),
+    };
+    if (extra.entity !== undefined) record.entity = extra.entity;
+    // Ids and flags only: enough for replay to fetch the event again once the tenant exists or is fixed.
+    const detail = [
+      extra.detail,
+      envelope.account === undefined ? undefined : `account=${envelope.account}`,
+      `livemode=${String(envelope.livemode)}`,
+      envelope.apiVersion === undefined ? undefined : `api_version=${envelope.apiVersion}`,
+    ]
+      .filter((part) => part !== undefined)
+      .join(' ');
+    record.detail = detail.slice(0, 2000);
+    await deps.audit.record(deps.validators.auditRecord.parse(record));
+  }
+
+  async function skip(
+    tenantId: string,
+    envelope: StripeEventEnvelope,
+    reason: SkipReason,
+    extra: { entity?: string; stripeId?: string; detail?: string } = {},
+  ): Promise<WebhookReply> {
+    await audit(tenantId, envelope, reason, extra);
+    const log = { tenantId, eventId: envelope.id, eventType: envelope.type, reason, skipped: 1 };
+    // Unhandled types are routine (Stripe sends whatever the endpoint subscribes to): debug, per STYLE item 7.
+    if (reason === 'unhandled_type') deps.logger.debug(log, 'stripe event skipped');
+    else deps.logger.info(log, 'stripe event skipped');
+    return webhookReceipt({ outcome: 'skipped', eventId: envelope.id, reason });
+  }
+
+  async function resolveTenant(
+    route: Route,
+    envelope: StripeEventEnvelope,
+  ): Promise<{ tenant: TenantSettings } | { unknown: string }> {
+    if (route.kind === 'tenant') {
+      const tenant = await deps.tenants.get(route.tenantId);
+      return tenant ? { tenant } : { unknown: route.tenantId };
+    }
+    if (envelope.account === undefined) return { unknown: CONNECT_PLATFORM_AUDIT_TENANT };
+    const tenant = await deps.tenants.findByStripeAccount(envelope.account);
+    return tenant ? { tenant } : { unknown: envelope.account };
+  }
+
+  async function handle(req: Request, receivedAt: Date): Promise<WebhookReply> {
+    if (req.method !== 'POST')
+      return webhookError(405, 'method_not_allowed', 'only POST is accepted', { Allow: 'POST' });
+    if (bodySize(req) > maxBodyBytes)
+      return webhookError(413, 'payload_too_large', `the body exceeds ${maxBodyBytes} bytes`);
+    const route = routeOf(req.path);
+    if (!route) return webhookError(404, 'not_found', 'POST / (Connect) or POST /{tenantId}');
+
+    const secretName =
+      route.kind === 'tenant' ? secretNames.stripeWebhookSecret(route.tenantId) : CONNECT_WEBHOOK_SECRET_NAME;
+    const signatureHeader = headerValue(req, 'stripe-signature');
+    if (signatureHeader === undefined || signatureHeader.trim() === '')
+      return webhookError(400, 'signature_missing', 'the Stripe-Signature header is missing');
+    // No secret means nobody can have signed for this route: the same answer as a forged signature, so the
+    // response does not reveal which tenant ids exist.
+    const secrets = parseWebhookSecrets(await deps.secrets.read(secretName));
+    const verified = verifyStripeSignature(
+      req.rawBody ?? Buffer.alloc(0),
+      signatureHeader,
+      secrets,
+      receivedAt.getTime(),
+    );
+    if (!verified.ok) {
+      deps.logger.warn({ reason: verified.reason, route: route.kind }, 'stripe webhook refused');
+      if (verified.reason === 'malformed_json') return webhookError(400, 'malformed_json', 'the body is not JSON');
+      return webhookError(400, verified.reason, 'the Stripe-Signature header does not verify');
+    }
+
+    const read = readStripeEventEnvelope(verified.payload);
+    if (!read.ok) return webhookError(400, 'malformed_event', read.problems.join('; ').slice(0, 500));
+    const { envelope } = read;
+
+    const resolved = await resolveTenant(route, envelope);
+    if ('unknown' in resolved) return skip(resolved.unknown, envelope, 'unknown_tenant');
+    const { tenant } = resolved;
+    if (!tenant.enabled) return skip(tenant.tenantId, envelope, 'tenant_disabled');
+    // A test-mode event for a live tenant (or the reverse) must never reach that tenant's books.
+    if (envelope.livemode !== tenant.stripe.livemode)
+      return skip(tenant.tenantId, envelope, 'livemode_mismatch', {
+        detail: `tenant_livemode=${String(tenant.stripe.livemode)}`,
+      });
+
+    const normalized = normalizeStripeEvent(verified.payload, {
+      tenantId: tenant.tenantId,
+      source: 'webhook',
+      receivedAt: receivedAt.toISOString(),
+    });
+    if (normalized.kind === 'unhandled') return skip(tenant.tenantId, envelope, 'unhandled_type');
+    // Stripe sent it and signed it: retrying will not change it, so acknowledge and record why (DESIGN section 3).
+    if (normalized.kind === 'invalid')
+      return skip(tenant.tenantId, envelope, 'invalid_message', { detail: normalized.problems.join('; ') });
+    const event = normalized.event;
+    const { entity } = event;
+    // The normalizer's output is typed from the same schema; this catches what types cannot (formats, patterns).
+    if (!deps.validators.normalizedEvent.is(event))
+      return skip(tenant.tenantId, envelope, 'invalid_message', { entity, detail: 'normalized-event' });
+
+    const topic = topicName(deps.topicPrefix, ENTITY_TOPIC[event.entity]);
+    const messageId = await deps.publisher.publish(topic, event, {
+      orderingKey: event.objectId,
+      attributes: { tenantId: event.tenantId, entity: event.entity, eventType: event.type, source: event.source },
+    });
+    deps.logger.info(
+      {
+        tenantId: event.tenantId,
+        eventId: event.eventId,
+        objectId: event.objectId,
+        eventType: event.type,
+        topic,
+        messageId,
+        discovered: 1,
+        latencyMs: deps.now().getTime() - receivedAt.getTime(),
+      },
+      'stripe event published',
+    );
+    return webhookReceipt({ outcome: 'published', eventId: event.eventId });
+  }
+
+  return async (req, res) => {
+    const receivedAt = deps.now();
+    let reply: WebhookReply;
+    try {
+      reply = await handle(req, receivedAt);
+    } catch (error) {
+      const failure = classifyError(error);
+      // A failure to publish or record is transient for us (503: Stripe retries with backoff for three days);
+      // a bug of ours is a 500, which Stripe retries too: never a 2xx that would lose the event.
+      const status = failure instanceof PermanentError ? 500 : 503;
+      deps.logger.error({ err: failure, code: failure.code, status }, 'stripe webhook failed');
+      reply =
+        status === 503
+          ? webhookError(503, 'unavailable', 'the event could not be recorded; retry later')
+          : webhookError(500, 'internal', 'the event could not be processed; retry later');
+    }
+    send(res, reply);
+  };
+}

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Request, Response } from '@google-cloud/functions-framework';
+import type { DuckDbDatabase } from '../stores/duckdb/connection';
+import { parsePushEnvelope } from '../messaging/push-envelope';
+import type { Logger } from '../observability/logger';
+
+/** A BigQuery JSON-schema field, as in `ddl/schemas/<table>.json` (what Terraform gives BigQuery). */
+export interface BigQueryField {
+  name: string;
+  type: string;
+  mode?: string;
+}
+
+/** BigQuery types → the DuckDB types that hold the same values (DESIGN section 4's caveats). */
+const DUCKDB_TYPE: Record<string, string> = {
+  STRING: 'VARCHAR',
+  INT64: 'BIGINT',
+  INTEGER: 'BIGINT',
+  FLOAT64: 'DOUBLE',
+  FLOAT: 'DOUBLE',
+  NUMERIC: 'DECIMAL(38,9)',
+  BIGNUMERIC: 'DECIMAL(38,9)',
+  BOOL: 'BOOLEAN',
+  BOOLEAN: 'BOOLEAN',
+  TIMESTAMP: 'TIMESTAMPTZ',
+  DATE: 'DATE',
+  DATETIME: 'TIMESTAMP',
+  JSON: 'VARCHAR',
+};
+
+export const ARCHIVE_TABLES = ['audit_records', 'link_records', 'events_archive', 'dead_letters'] as const;
+export type ArchiveTable = (typeof ARCHIVE_TABLES)[number];
+
+export function loadTableSchema(ddlDir: string, table: string): BigQueryField[] | undefined {
+  try {
+    return JSON.parse(readFileSync(join(ddlDir, 'schemas', `${table}.json`), 'utf8')) as BigQueryField[];
+  } catch {
+    return undefined;
+  }
+}
+
+export function duckDbCreateTable(table: string, fields: readonly BigQueryField[]): string {
+  const columns = fields.map((field) => {
+    const type = DUCKDB_TYPE[field.type.toUpperCase()];
+    if (!type) throw new Error(`no DuckDB type for BigQuery ${field.type} (${table}.${field.name})`);
+    return `"${field.name}" ${type}`;
+  });
+  return `CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`;
+}
+
+/**
+ * The local stand-in for the BigQuery subscriptions: the same topics pushed here, rows written into DuckDB tables
+ * whose columns come from the same `ddl/schemas` files. Like `drop_unknown_fields`, only known columns are kept,
+ * so the events archive never holds the Stripe object (names, emails, addresses).
+ */
+export class LocalArchiver {
+  private readonly schemas = new Map<string, BigQueryField[]>();
+
+  constructor(
+    private readonly db: DuckDbDatabase,
+    private readonly ddlDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async prepare(): Promise<void> {
+    for (const table of ARCHIVE_TABLES) {
+      const fields = loadTableSchema(this.ddlDir, table);
+      if (!fields) continue;
+      this.schemas.set(table, fields);
+      await this.db.run(duckDbCreateTable(table, fields));
+    }
+  }
+
+  async insert(table: string, message: Record<string, unknown>, metadata: Record<string, unknown>): Promise<void> {
+    const fields = this.schemas.get(table);
+    if (!fields) return;
+    const row: Record<string, unknown> = { ...message, ...metadata };
+    const names = fields.map((field) => field.name);
+    const values = fields.map((field) => {
+      const value = row[field.name];
+      if (value === undefined || value === null) return null;
+      if (typeof value === 'object') return JSON.stringify(value);
+      return value as string | number | boolean;
+    });
+    await this.db.run(
+      `INSERT INTO ${table} (${names.map((name) => `"${name}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+      values.map((value) => (typeof value === 'number' && !Number.isInteger(value) ? value : value)) as never,
+    );
+  }
+
+  /** One push endpoint per table: `/archive/<table>`. */
+  handler() {
+    return async (req: Request, res: Response): Promise<void> => {
+      const table = req.path.replace(/^\/(archive\/)?/, '').replace(/\/$/, '');
+      try {
+        const delivery = parsePushEnvelope(req.body);
+        const text = delivery.data.toString('utf8');
+        let message: Record<string, unknown>;
+        try {
+          message = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          message = {};
+        }
+        const metadata: Record<string, unknown> = {
+          messageId: delivery.messageId,
+          publishTime: delivery.publishTime ?? new Date().toISOString(),
+          subscription: delivery.subscription ?? null,
+          attributes: JSON.stringify(delivery.attributes),
+          data: table === 'dead_letters' ? text : undefined,
+        };
+        await this.insert(table, message, metadata);
+        res.status(204).end();
+      } catch (error) {
+        this.logger.error({ table, reason: 'archive_failed' }, (error as Error).message);
+        res.status(500).end();
+      }
+    };
+  }
+
+  async count(table: ArchiveTable, where = 'TRUE'): Promise<number> {
+    const rows = await this.db.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`);
+    return Number(rows[0]?.n ?? 0);
+  }
+}

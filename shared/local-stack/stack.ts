@@ -1,0 +1,303 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { http as registerHttp } from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import { createEntityConsumer, type StripeReader } from '../consumers/entity-consumer';
+import { createStripeWebhookHandler } from '../ingest/webhook-handler';
+import { createReplayHandler } from '../replay/replay-function';
+import { createBackfillHandler } from '../backfill/backfill-function';
+import { OPS_COMMANDS } from '../cli/commands/ops';
+import {
+  CONTROL_TOPICS,
+  ENTITIES,
+  ENTITY_CONSUMER,
+  ENTITY_TOPIC,
+  deadLetterTopicName,
+  topicName,
+} from '../messaging/topics';
+import type { QboSimulator } from '../qbo/simulator/server';
+import { startQboSimulator } from '../qbo/simulator/server';
+import { secretNames } from '../secrets/secret-store';
+import { openDuckDbStores, type DuckDbStores } from '../stores/duckdb';
+import { buildRuntime, type Runtime } from '../runtime/runtime';
+import type { HttpHandler } from '../runtime/lazy-handler';
+import { createQboAccess } from '../runtime/qbo-access';
+import { LocalArchiver } from './archiver';
+import { startPubSubEmulator, type RunningEmulator } from './emulators';
+import { ensureLocalTopology, type PushRoute } from './topology';
+import { buildDemoTenant, DEMO_TENANT_COMPANY } from './demo-tenant';
+
+export interface LocalStackOptions {
+  /** Project root: `.local/` and `ddl/` are found under it. */
+  rootDir?: string;
+  /** 8080 for people (DESIGN section 9); 0 picks free ports for every function (tests, benchmarks). */
+  webhookPort?: number;
+  env?: NodeJS.ProcessEnv;
+  /** The embedded store's file; ':memory:' for tests that need no file. */
+  duckdbPath?: string;
+  tenants?: TenantSettings[];
+  /** Isolates topics and subscriptions on a shared emulator (tests run several stacks at once). */
+  topicPrefix?: string;
+  writeStackJson?: boolean;
+  /** QBO simulator throttle clock: 1 = QBO's real windows. */
+  qboTimeScale?: number;
+  qboEnforceThrottle?: boolean;
+  /** An already running simulator (the chaos run keeps it in its own process). */
+  qboBaseUrl?: string;
+  stripe?: StripeReader;
+  logLevel?: string;
+  /** Consumer dead-letter threshold (10, as production). */
+  maxDeliveryAttempts?: number;
+}
+
+export interface StackTenant {
+  tenantId: string;
+  webhookUrl: string;
+  realmId: string;
+}
+
+export interface LocalStack {
+  urls: Record<string, string>;
+  tenants: StackTenant[];
+  runtime: Runtime;
+  stores: DuckDbStores;
+  archiver: LocalArchiver;
+  simulator: QboSimulator | undefined;
+  qboBaseUrl: string;
+  topicPrefix: string;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<string> {
+  return new Promise((resolveUrl, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      if (typeof address !== 'object' || address === null) return reject(new Error('no address'));
+      resolveUrl(`http://127.0.0.1:${address.port}`);
+    });
+  });
+}
+
+/**
+ * The whole pipeline in one Node process (DESIGN section 9): every function under functions-framework on its own
+ * port, the Pub/Sub emulator pushing to them, the embedded DuckDB store, local secrets, the QBO simulator.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const rootDir = resolve(options.rootDir ?? process.cwd());
+  const localDir = join(rootDir, '.local');
+  const env = { ...(options.env ?? process.env) };
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    let emulator: RunningEmulator | undefined;
+    if (!env.PUBSUB_EMULATOR_HOST) {
+      emulator = await startPubSubEmulator();
+      env.PUBSUB_EMULATOR_HOST = emulator.host;
+      cleanups.push(() => emulator!.stop());
+    }
+    // The Pub/Sub client reads the emulator host from the process environment.
+    process.env.PUBSUB_EMULATOR_HOST = env.PUBSUB_EMULATOR_HOST;
+    env.GOOGLE_CLOUD_PROJECT ??= 'stripe-qbo-local';
+    env.SECRETS_DIR ??= join(localDir, 'secrets');
+    if (options.logLevel) env.LOG_LEVEL = options.logLevel;
+    const topicPrefix = options.topicPrefix ?? env.TOPIC_PREFIX ?? '';
+    env.TOPIC_PREFIX = topicPrefix;
+
+    let simulator: QboSimulator | undefined;
+    let qboBaseUrl = options.qboBaseUrl ?? env.QBO_BASE_URL;
+    if (!qboBaseUrl) {
+      simulator = await startQboSimulator({
+        timeScale: options.qboTimeScale ?? 1,
+        enforceThrottle: options.qboEnforceThrottle ?? true,
+      });
+      qboBaseUrl = simulator.url;
+      const running = simulator;
+      cleanups.push(() => running.close());
+    }
+
+    const stores = await openDuckDbStores(options.duckdbPath ?? env.DUCKDB_PATH ?? join(localDir, 'stripe-qbo.duckdb'));
+    cleanups.push(() => stores.close());
+    const runtime = await buildRuntime('local-stack', env, { stores });
+    cleanups.push(() => runtime.close());
+
+    const archiver = new LocalArchiver(stores.database, join(rootDir, 'ddl'), runtime.logger);
+    await archiver.prepare();
+
+    const tenants = options.tenants ?? [buildDemoTenant()];
+    const qboAccess = createQboAccess({
+      runtime,
+      baseUrl: qboBaseUrl,
+      ...(simulator || options.qboBaseUrl ? { simulatorUrl: qboBaseUrl } : {}),
+      ...(options.qboTimeScale !== undefined ? { timeScale: options.qboTimeScale } : {}),
+    });
+    // The local OAuth app: the simulator accepts any client credentials, real QBO needs `connect-qbo` first.
+    if (!(await runtime.secrets.read(secretNames.qboOAuthClient())))
+      await runtime.secrets.write(
+        secretNames.qboOAuthClient(),
+        JSON.stringify({ clientId: 'local-stack', clientSecret: 'local-stack' }),
+      );
+    for (const tenant of tenants) {
+      await stores.tenants.put(tenant);
+      if (!(await runtime.secrets.read(secretNames.stripeWebhookSecret(tenant.tenantId))))
+        await runtime.secrets.write(
+          secretNames.stripeWebhookSecret(tenant.tenantId),
+          `whsec_local_${randomBytes(24).toString('hex')}`,
+        );
+      if (simulator) {
+        simulator.seedCompany(tenant.qbo.realmId, DEMO_TENANT_COMPANY);
+        await qboAccess.storeTokens(tenant.tenantId, tenant.qbo.realmId, simulator.issueTokens(tenant.qbo.realmId));
+      }
+    }
+
+    const stackId = randomUUID().slice(0, 8);
+    const servers: Server[] = [];
+    cleanups.push(async () => {
+      await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+    });
+    const serve = async (name: string, handler: HttpHandler, port: number): Promise<string> => {
+      const registered = `${name.replace(/-/g, '_')}_${stackId}`;
+      registerHttp(registered, handler);
+      const server = getTestServer(registered);
+      servers.push(server);
+      return listen(server, port);
+    };
+    const ephemeral = options.webhookPort === 0;
+    const basePort = options.webhookPort ?? 8080;
+    let offset = 0;
+    const nextPort = () => (ephemeral ? 0 : basePort + ++offset);
+
+    const urls: Record<string, string> = {};
+    urls.webhook = await serve(
+      'stripe-webhook',
+      createStripeWebhookHandler({
+        publisher: runtime.publisher,
+        secrets: runtime.secrets,
+        tenants: stores.tenants,
+        audit: runtime.audit,
+        logger: runtime.logger.child({ function: 'stripe-webhook' }),
+        validators: runtime.validators,
+        topicPrefix,
+        now: runtime.now,
+      }),
+      basePort,
+    );
+    for (const entity of ENTITIES) {
+      const consumer = createEntityConsumer({
+        entity,
+        functionName: ENTITY_CONSUMER[entity],
+        logger: runtime.logger.child({ function: ENTITY_CONSUMER[entity] }),
+        validators: runtime.validators,
+        stores,
+        audit: runtime.audit,
+        publisher: runtime.publisher,
+        topicPrefix,
+        qboFor: (tenant) => qboAccess.clientFor(tenant),
+        ...(options.stripe ? { stripe: options.stripe } : {}),
+        now: runtime.now,
+        instanceId: stackId,
+        maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+      });
+      urls[ENTITY_CONSUMER[entity]] = await serve(ENTITY_CONSUMER[entity], consumer.handle, nextPort());
+    }
+    urls.archiver = await serve('archiver', archiver.handler(), nextPort());
+    urls.replay = await serve('replay', createReplayHandler(runtime), nextPort());
+    urls.backfill = await serve('backfill', createBackfillHandler(runtime), nextPort());
+    // Operator commands while the stack owns the DuckDB file (shared/cli/ops-context.ts forwards them here).
+    urls.ops = `${await serve(
+      'ops',
+      async (req, res) => {
+        const { command, argv } = (req.body ?? {}) as { command?: string; argv?: string[] };
+        const run = command ? OPS_COMMANDS[command] : undefined;
+        if (!run || !Array.isArray(argv)) {
+          res.status(400).json({ exitCode: 2, stdout: '', stderr: `unknown ops command ${String(command)}` });
+          return;
+        }
+        let stdout = '';
+        let stderr = '';
+        const out = {
+          stdout: (text: string) => (stdout += `${text}\n`),
+          stderr: (text: string) => (stderr += `${text}\n`),
+        };
+        try {
+          const exitCode = await run(argv, { ...runtime, stores, topicPrefix, env }, out);
+          res.json({ exitCode, stdout, stderr });
+        } catch (error) {
+          res.json({ exitCode: 1, stdout, stderr: `${stderr}${(error as Error).message}\n` });
+        }
+      },
+      nextPort(),
+    )}/`;
+    urls.qboSimulator = qboBaseUrl;
+    urls.pubsubEmulator = env.PUBSUB_EMULATOR_HOST;
+    urls.store = options.duckdbPath ?? env.DUCKDB_PATH ?? join(localDir, 'stripe-qbo.duckdb');
+
+    const sub = (name: string) => `${topicPrefix}${name}`;
+    const routes: PushRoute[] = [];
+    for (const entity of ENTITIES) {
+      const topic = topicName(topicPrefix, ENTITY_TOPIC[entity]);
+      routes.push({
+        topic,
+        subscription: sub(ENTITY_CONSUMER[entity]),
+        endpoint: urls[ENTITY_CONSUMER[entity]]!,
+        maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+      });
+      routes.push({
+        topic,
+        subscription: sub(`${ENTITY_TOPIC[entity]}-archive`),
+        endpoint: `${urls.archiver}/archive/events_archive`,
+      });
+      routes.push({
+        topic: deadLetterTopicName(topicPrefix, ENTITY_TOPIC[entity]),
+        subscription: sub(`${ENTITY_TOPIC[entity]}-dead-letter-archive`),
+        // A pull subscription, as in production: `stripe-qbo dlq list|redrive` reads it.
+        endpoint: '',
+      });
+    }
+    routes.push({
+      topic: topicName(topicPrefix, CONTROL_TOPICS.schedulerTicks),
+      subscription: sub('replay'),
+      endpoint: urls.replay,
+      maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+    });
+    routes.push({
+      topic: topicName(topicPrefix, CONTROL_TOPICS.opsBackfill),
+      subscription: sub('backfill'),
+      endpoint: urls.backfill,
+      maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+    });
+    routes.push({
+      topic: topicName(topicPrefix, CONTROL_TOPICS.auditRecords),
+      subscription: sub('audit-records-archive'),
+      endpoint: `${urls.archiver}/archive/audit_records`,
+    });
+    routes.push({
+      topic: topicName(topicPrefix, CONTROL_TOPICS.linkRecords),
+      subscription: sub('link-records-archive'),
+      endpoint: `${urls.archiver}/archive/link_records`,
+    });
+    await ensureLocalTopology(runtime.pubsub, topicPrefix, routes);
+
+    const stackTenants = tenants.map((tenant) => ({
+      tenantId: tenant.tenantId,
+      webhookUrl: `${urls.webhook}/${tenant.tenantId}`,
+      realmId: tenant.qbo.realmId,
+    }));
+    if (options.writeStackJson ?? true) {
+      await mkdir(localDir, { recursive: true });
+      await writeFile(
+        join(localDir, 'stack.json'),
+        `${JSON.stringify({ ...urls, tenants: stackTenants, startedAt: new Date().toISOString(), pid: process.pid }, null, 2)}\n`,
+      );
+    }
+    return { urls, tenants: stackTenants, runtime, stores, archiver, simulator, qboBaseUrl, topicPrefix, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

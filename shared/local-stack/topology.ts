@@ -1,0 +1,61 @@
+import type { PubSub } from '@google-cloud/pubsub';
+import { CONTROL_TOPICS, deadLetterTopicName, ENTITIES, ENTITY_TOPIC, topicName } from '../messaging/topics';
+
+export interface PushRoute {
+  topic: string;
+  subscription: string;
+  /** Empty for a pull subscription. */
+  endpoint: string;
+  /** Consumers dead-letter after this many attempts (DESIGN section 7); archive routes never dead-letter. */
+  maxDeliveryAttempts?: number;
+}
+
+async function ensureTopic(pubsub: PubSub, name: string): Promise<void> {
+  const [exists] = await pubsub.topic(name).exists();
+  if (!exists)
+    await pubsub.createTopic(name).catch((error: { code?: number }) => {
+      if (error.code !== 6) throw error; // ALREADY_EXISTS: another stack won the race
+    });
+}
+
+/** Every topic of DESIGN section 3, with a dead-letter topic for each consumer's source topic. */
+export function allTopics(prefix: string): string[] {
+  const entityTopics = ENTITIES.map((entity) => topicName(prefix, ENTITY_TOPIC[entity]));
+  const control = Object.values(CONTROL_TOPICS).map((base) => topicName(prefix, base));
+  const deadLetters = [
+    ...ENTITIES.map((entity) => ENTITY_TOPIC[entity]),
+    CONTROL_TOPICS.schedulerTicks,
+    CONTROL_TOPICS.opsBackfill,
+  ].map((base) => deadLetterTopicName(prefix, base));
+  return [...entityTopics, ...control, ...deadLetters];
+}
+
+/**
+ * Creates (or re-points) the emulator's topics and push subscriptions. Local subscriptions are unordered: the
+ * emulator cannot dead-letter an ordered subscription (DESIGN section 2), and correctness never rests on order.
+ * The emulator also ignores retry backoff, so consumers back off in-process before answering 503.
+ */
+export async function ensureLocalTopology(pubsub: PubSub, prefix: string, routes: PushRoute[]): Promise<void> {
+  await Promise.all(allTopics(prefix).map((name) => ensureTopic(pubsub, name)));
+  for (const route of routes) {
+    const subscription = pubsub.subscription(route.subscription);
+    const [exists] = await subscription.exists();
+    const deadLetterPolicy = route.maxDeliveryAttempts
+      ? {
+          deadLetterTopic: pubsub.topic(deadLetterTopicName(prefix, route.topic.slice(prefix.length))).name,
+          maxDeliveryAttempts: route.maxDeliveryAttempts,
+        }
+      : null;
+    if (exists) {
+      // A restarted stack listens on new ports: point the existing subscription at them.
+      if (route.endpoint) await subscription.modifyPushConfig({ pushEndpoint: route.endpoint });
+      continue;
+    }
+    await pubsub.topic(route.topic).createSubscription(route.subscription, {
+      // No endpoint: a pull subscription (the dead-letter archives, read by `stripe-qbo dlq`).
+      ...(route.endpoint ? { pushConfig: { pushEndpoint: route.endpoint } } : {}),
+      ackDeadlineSeconds: 60,
+      ...(deadLetterPolicy ? { deadLetterPolicy } : {}),
+    });
+  }
+}

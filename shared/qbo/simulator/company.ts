@@ -1,0 +1,183 @@
+import { DELETABLE_ENTITIES, QBO_ENTITIES, VOIDABLE_ENTITIES } from '../entities';
+import type { QboEntityName } from '../entities';
+import { faults, qboDate, qboMetaTime } from './fault-bodies';
+import type { HttpReply } from './fault-bodies';
+import { applyEffects, assertRemovable, undoEffects, voidedCopy } from './effects';
+import { prepareEntity } from './rules';
+import { SimFault, clone } from './sim-fault';
+import type { SimRecord } from './sim-fault';
+
+export interface CompanySettings {
+  /** QBO's "warn if duplicate number is used" (custom transaction numbers): enables 6140 on a reused DocNumber. */
+  uniqueDocNumbers: boolean;
+}
+
+export interface SeedCompany {
+  settings?: Partial<CompanySettings>;
+  entities?: Partial<Record<QboEntityName, Array<Record<string, unknown>>>>;
+}
+
+/**
+ * One QBO company (realm): its objects, id and DocNumber counters, and the responses remembered per requestid.
+ * All rule checks live in rules.ts; this class owns identity (Id, SyncToken, MetaData) and lifecycle.
+ */
+export class SimCompany {
+  readonly settings: CompanySettings;
+  private readonly store = new Map<QboEntityName, Map<string, SimRecord>>();
+  private readonly deleted = new Set<string>();
+  private readonly replies = new Map<string, HttpReply>();
+  private nextId = 1;
+  private nextDocNumber = 1001;
+
+  constructor(
+    readonly realmId: string,
+    seed: SeedCompany,
+    private readonly now: () => number,
+  ) {
+    this.settings = { uniqueDocNumbers: true, ...seed.settings };
+    for (const name of QBO_ENTITIES) this.store.set(name, new Map());
+    for (const [name, rows] of Object.entries(seed.entities ?? {}) as Array<
+      [QboEntityName, Array<Record<string, unknown>>]
+    >) {
+      for (const row of rows) this.insertSeed(name, row);
+    }
+  }
+
+  private insertSeed(entity: QboEntityName, row: Record<string, unknown>): void {
+    const id = row.Id;
+    if (typeof id !== 'string' || !/^\d+$/.test(id)) throw new Error(`seeded ${entity} needs a numeric string Id`);
+    const stamp = qboMetaTime(this.now());
+    const record: SimRecord = {
+      domain: 'QBO',
+      sparse: false,
+      MetaData: { CreateTime: stamp, LastUpdatedTime: stamp },
+      ...clone(row),
+      Id: id,
+      SyncToken: typeof row.SyncToken === 'string' ? row.SyncToken : '0',
+    };
+    this.table(entity).set(id, record);
+    this.nextId = Math.max(this.nextId, Number(id) + 1);
+  }
+
+  private table(entity: QboEntityName): Map<string, SimRecord> {
+    const table = this.store.get(entity);
+    if (!table) throw new Error(`no table for ${entity}`);
+    return table;
+  }
+
+  list(entity: QboEntityName): SimRecord[] {
+    return [...this.table(entity).values()];
+  }
+
+  find(entity: QboEntityName, id: string): SimRecord | undefined {
+    return this.table(entity).get(id);
+  }
+
+  read(entity: QboEntityName, id: string): SimRecord {
+    if (!/^\d+$/.test(id)) throw new SimFault(faults.invalidId(id));
+    const found = this.find(entity, id);
+    if (!found) throw new SimFault(faults.objectNotFound());
+    return found;
+  }
+
+  today(): string {
+    return qboDate(this.now());
+  }
+
+  allocateDocNumber(): string {
+    return String(this.nextDocNumber++);
+  }
+
+  create(entity: QboEntityName, body: Record<string, unknown>): SimRecord {
+    if (body.Id !== undefined) throw new SimFault(faults.unsupportedProperty('Id'));
+    const prepared = prepareEntity(this, entity, clone(body), undefined);
+    const stamp = qboMetaTime(this.now());
+    const record = {
+      ...prepared,
+      domain: 'QBO',
+      sparse: false,
+      Id: String(this.nextId++),
+      SyncToken: '0',
+      MetaData: { CreateTime: stamp, LastUpdatedTime: stamp },
+    } as SimRecord;
+    applyEffects(this, entity, record);
+    this.table(entity).set(record.Id, record);
+    return record;
+  }
+
+  /** Full update replaces every writable field; sparse update (`"sparse": true`) only the ones sent. */
+  update(entity: QboEntityName, body: Record<string, unknown>): SimRecord {
+    const existing = this.checkedExisting(entity, body);
+    const sparse = body.sparse === true;
+    const draft = sparse ? { ...clone(existing), ...clone(body) } : clone(body);
+    const prepared = prepareEntity(this, entity, draft, existing);
+    undoEffects(this, entity, existing);
+    try {
+      applyEffects(this, entity, { ...prepared, Id: existing.Id, SyncToken: existing.SyncToken } as SimRecord);
+    } catch (error) {
+      applyEffects(this, entity, existing);
+      throw error;
+    }
+    const record = {
+      ...prepared,
+      domain: 'QBO',
+      sparse: false,
+      Id: existing.Id,
+      SyncToken: String(Number(existing.SyncToken) + 1),
+      MetaData: { CreateTime: createTime(existing), LastUpdatedTime: qboMetaTime(this.now()) },
+    } as SimRecord;
+    this.table(entity).set(record.Id, record);
+    return record;
+  }
+
+  void(entity: QboEntityName, body: Record<string, unknown>): SimRecord {
+    if (!VOIDABLE_ENTITIES.has(entity)) throw new SimFault(faults.unsupportedOperation('Void'));
+    const existing = this.checkedExisting(entity, body);
+    assertRemovable(entity, existing);
+    undoEffects(this, entity, existing);
+    const record = voidedCopy(entity, existing);
+    record.SyncToken = String(Number(existing.SyncToken) + 1);
+    record.MetaData = { CreateTime: createTime(existing), LastUpdatedTime: qboMetaTime(this.now()) };
+    this.table(entity).set(record.Id, record);
+    return record;
+  }
+
+  delete(entity: QboEntityName, body: Record<string, unknown>): Record<string, unknown> {
+    if (!DELETABLE_ENTITIES.has(entity)) throw new SimFault(faults.unsupportedOperation('Delete'));
+    const existing = this.checkedExisting(entity, body);
+    assertRemovable(entity, existing);
+    undoEffects(this, entity, existing);
+    this.table(entity).delete(existing.Id);
+    this.deleted.add(`${entity}:${existing.Id}`);
+    return { domain: 'QBO', status: 'Deleted', Id: existing.Id };
+  }
+
+  /** Bumps SyncToken and LastUpdatedTime on an object a linked transaction changed (a payment on an invoice). */
+  touch(record: SimRecord): void {
+    record.SyncToken = String(Number(record.SyncToken) + 1);
+    record.MetaData = { CreateTime: createTime(record), LastUpdatedTime: qboMetaTime(this.now()) };
+  }
+
+  replayFor(requestId: string): HttpReply | undefined {
+    return this.replies.get(requestId);
+  }
+
+  remember(requestId: string, reply: HttpReply): void {
+    if (!this.replies.has(requestId)) this.replies.set(requestId, reply);
+  }
+
+  private checkedExisting(entity: QboEntityName, body: Record<string, unknown>): SimRecord {
+    const id = body.Id;
+    if (typeof id !== 'string' && typeof id !== 'number') throw new SimFault(faults.requiredParam('Id'));
+    const existing = this.find(entity, String(id));
+    if (!existing) throw new SimFault(faults.objectNotFound());
+    if (body.SyncToken === undefined) throw new SimFault(faults.requiredParam('SyncToken'));
+    if (String(body.SyncToken) !== existing.SyncToken) throw new SimFault(faults.staleObject());
+    return existing;
+  }
+}
+
+function createTime(record: Record<string, unknown>): string {
+  const meta = record.MetaData as { CreateTime?: string } | undefined;
+  return meta?.CreateTime ?? '';
+}

@@ -1,0 +1,247 @@
+import { qboEntityName } from '../entities';
+import type { QboEntityName } from '../entities';
+import { faults } from './fault-bodies';
+import { SimFault } from './sim-fault';
+
+/**
+ * The subset of QBO's query language our code sends:
+ *   SELECT * | COUNT(*) FROM Entity
+ *   [WHERE field op value [AND field op value]...]   op: = != < > <= >= LIKE IN
+ *   [ORDERBY field [ASC|DESC][, ...]] [STARTPOSITION n] [MAXRESULTS n]
+ * Values are single-quoted with `\'` escapes (`DisplayName = 'Amy\'s Bird Sanctuary'`). LIKE supports `%` only,
+ * as QBO does. A reference field compares on its `value` (`CustomerRef = '1'`). STARTPOSITION is 1-based;
+ * MAXRESULTS defaults to 100 and is capped at 1000, like QBO.
+ */
+export interface Condition {
+  field: string;
+  op: '=' | '!=' | '<' | '>' | '<=' | '>=' | 'LIKE' | 'IN';
+  values: string[];
+}
+
+export interface ParsedQuery {
+  entity: QboEntityName;
+  count: boolean;
+  where: Condition[];
+  orderBy: Array<{ field: string; desc: boolean }>;
+  startPosition: number;
+  maxResults: number;
+}
+
+type Token = { kind: 'word' | 'string' | 'symbol'; text: string };
+
+function tokenize(sql: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i] ?? '';
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === "'") {
+      let text = '';
+      i++;
+      while (i < sql.length && sql[i] !== "'") {
+        if (sql[i] === '\\' && i + 1 < sql.length) i++;
+        text += sql[i];
+        i++;
+      }
+      if (i >= sql.length) throw new SimFault(faults.invalidQuery('unterminated string literal'));
+      i++;
+      tokens.push({ kind: 'string', text });
+    } else if (/[<>!=]/.test(c)) {
+      const two = sql.slice(i, i + 2);
+      const op = ['<=', '>=', '!=', '<>'].includes(two) ? two : c;
+      tokens.push({ kind: 'symbol', text: op === '<>' ? '!=' : op });
+      i += op.length;
+    } else if (/[(),*]/.test(c)) {
+      tokens.push({ kind: 'symbol', text: c });
+      i++;
+    } else {
+      const match = /^[^\s'<>!=(),*]+/.exec(sql.slice(i));
+      const text = match?.[0] ?? c;
+      tokens.push({ kind: 'word', text });
+      i += text.length;
+    }
+  }
+  return tokens;
+}
+
+export function parseQuery(sql: string): ParsedQuery {
+  const tokens = tokenize(sql);
+  let at = 0;
+  const peek = (): Token | undefined => tokens[at];
+  const isWord = (word: string): boolean => peek()?.kind === 'word' && peek()?.text.toUpperCase() === word;
+  const expect = (text: string): void => {
+    const token = tokens[at++];
+    if (!token || token.text.toUpperCase() !== text)
+      throw new SimFault(faults.invalidQuery(`expected ${text} near ${token?.text ?? 'end of query'}`));
+  };
+  const word = (): string => {
+    const token = tokens[at++];
+    if (!token || token.kind !== 'word') throw new SimFault(faults.invalidQuery(`unexpected ${token?.text ?? 'end'}`));
+    return token.text;
+  };
+  const integer = (): number => {
+    const token = tokens[at++];
+    const value = Number(token?.text);
+    if (!token || !Number.isInteger(value) || value < 0)
+      throw new SimFault(faults.invalidQuery(`expected a number near ${token?.text ?? 'end'}`));
+    return value;
+  };
+
+  expect('SELECT');
+  let count = false;
+  if (isWord('COUNT')) {
+    at++;
+    expect('(');
+    expect('*');
+    expect(')');
+    count = true;
+  } else if (peek()?.text === '*') {
+    at++;
+  } else {
+    // A field list: QBO accepts it; we return whole objects, which is a superset.
+    while (peek() && !isWord('FROM')) at++;
+  }
+  expect('FROM');
+  const rawEntity = word();
+  const entity = qboEntityName(rawEntity);
+  if (!entity) throw new SimFault(faults.invalidQuery(`invalid context declaration: ${rawEntity}`));
+
+  const where: Condition[] = [];
+  if (isWord('WHERE')) {
+    at++;
+    for (;;) {
+      const field = word();
+      let opToken = tokens[at++];
+      let op = opToken?.text.toUpperCase() ?? '';
+      if (op === 'NOT') throw new SimFault(faults.invalidQuery('NOT is not supported'));
+      if (!['=', '!=', '<', '>', '<=', '>=', 'LIKE', 'IN'].includes(op))
+        throw new SimFault(faults.invalidQuery(`unsupported operator ${opToken?.text ?? ''}`));
+      const values: string[] = [];
+      if (op === 'IN') {
+        expect('(');
+        for (;;) {
+          opToken = tokens[at++];
+          if (opToken?.kind !== 'string') throw new SimFault(faults.invalidQuery('IN expects quoted values'));
+          values.push(opToken.text);
+          if (peek()?.text === ',') at++;
+          else break;
+        }
+        expect(')');
+      } else {
+        const value = tokens[at++];
+        if (!value || (value.kind !== 'string' && value.kind !== 'word'))
+          throw new SimFault(faults.invalidQuery(`expected a value after ${field}`));
+        values.push(value.text);
+      }
+      op = op === '<>' ? '!=' : op;
+      where.push({ field, op: op as Condition['op'], values });
+      if (isWord('AND')) at++;
+      else break;
+    }
+  }
+  const orderBy: ParsedQuery['orderBy'] = [];
+  if (isWord('ORDERBY') || isWord('ORDER')) {
+    if (isWord('ORDER')) {
+      at++;
+      expect('BY');
+    } else at++;
+    for (;;) {
+      const field = word();
+      const desc = isWord('DESC');
+      if (desc || isWord('ASC')) at++;
+      orderBy.push({ field, desc });
+      if (peek()?.text === ',') at++;
+      else break;
+    }
+  }
+  let startPosition = 1;
+  let maxResults = 100;
+  while (peek()) {
+    const clause = peek()?.text.toUpperCase();
+    at++;
+    if (clause === 'STARTPOSITION') startPosition = Math.max(1, integer());
+    else if (clause === 'MAXRESULTS') maxResults = Math.min(1000, integer());
+    else throw new SimFault(faults.invalidQuery(`unexpected ${clause ?? ''}`));
+  }
+  return { entity, count, where, orderBy, startPosition, maxResults };
+}
+
+function fieldValue(row: Record<string, unknown>, path: string): unknown {
+  let value: unknown = row;
+  for (const part of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    const record = value as Record<string, unknown>;
+    const key = Object.keys(record).find((k) => k.toLowerCase() === part.toLowerCase());
+    value = key === undefined ? undefined : record[key];
+  }
+  // `CustomerRef = '1'` compares the reference's id.
+  if (typeof value === 'object' && value !== null && 'value' in value) return (value as { value: unknown }).value;
+  return value;
+}
+
+function compare(a: unknown, b: string): number {
+  const x = typeof a === 'number' ? a : Number(a);
+  const y = Number(b);
+  if (typeof a !== 'boolean' && a !== '' && b !== '' && Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  const left = String(a ?? '');
+  return left < b ? -1 : left > b ? 1 : 0;
+}
+
+function likePattern(value: string): RegExp {
+  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*');
+  return new RegExp(`^${escaped}$`, 'is');
+}
+
+function matches(row: Record<string, unknown>, condition: Condition): boolean {
+  const value = fieldValue(row, condition.field);
+  const [first = ''] = condition.values;
+  switch (condition.op) {
+    case '=':
+      return typeof value === 'boolean' ? String(value) === first.toLowerCase() : compare(value, first) === 0;
+    case '!=':
+      return compare(value, first) !== 0;
+    case '<':
+      return compare(value, first) < 0;
+    case '>':
+      return compare(value, first) > 0;
+    case '<=':
+      return compare(value, first) <= 0;
+    case '>=':
+      return compare(value, first) >= 0;
+    case 'LIKE':
+      return likePattern(first).test(String(value ?? ''));
+    case 'IN':
+      return condition.values.some((v) => compare(value, v) === 0);
+  }
+}
+
+export interface QueryResult {
+  entity: QboEntityName;
+  count?: number;
+  rows: Array<Record<string, unknown>>;
+  startPosition: number;
+}
+
+export function runQuery(query: ParsedQuery, rows: Array<Record<string, unknown>>): QueryResult {
+  const filtered = rows.filter((row) => query.where.every((condition) => matches(row, condition)));
+  if (query.count) return { entity: query.entity, count: filtered.length, rows: [], startPosition: 1 };
+  // Without ORDERBY QBO returns objects in creation order; numeric Id order is the same thing here.
+  const order = query.orderBy.length > 0 ? query.orderBy : [{ field: 'Id', desc: false }];
+  filtered.sort((a, b) => {
+    for (const { field, desc } of order) {
+      const c = compare(fieldValue(a, field), String(fieldValue(b, field) ?? ''));
+      if (c !== 0) return desc ? -c : c;
+    }
+    return 0;
+  });
+  const page = filtered.slice(query.startPosition - 1, query.startPosition - 1 + query.maxResults);
+  return { entity: query.entity, rows: page, startPosition: query.startPosition };
+}
+
+/** The QueryResponse envelope exactly as fixtures/qbo/query-*.json show it (empty page: no counters at all). */
+export function queryResponseBody(result: QueryResult): Record<string, unknown> {
+  if (result.count !== undefined) return { totalCount: result.count };
+  if (result.rows.length === 0) return {};
+  return { [result.entity]: result.rows, startPosition: result.startPosition, maxResults: result.rows.length };
+}

@@ -1,0 +1,148 @@
+import { qboEntityName } from '../entities';
+import { VOID_BY_SPARSE_UPDATE } from '../entities';
+import type { QboEntityName } from '../entities';
+import type { SimCompany } from './company';
+import { faults, json, qboTime, validationFault, validationFaultObject } from './fault-bodies';
+import type { HttpReply } from './fault-bodies';
+import { parseQuery, queryResponseBody, runQuery } from './query';
+import { SimFault, asRecord } from './sim-fault';
+
+/**
+ * The v3 company endpoints, given an authenticated, admitted request:
+ *   GET  /v3/company/{realm}/{entity}/{id}                          read
+ *   POST /v3/company/{realm}/{entity}                               create, or full/sparse update when Id is sent
+ *   POST /v3/company/{realm}/{entity}?operation=update|delete|void  (Payment: ?operation=update&include=void)
+ *   GET  /v3/company/{realm}/query?query=…  (or POST, body = the query as application/text)
+ *   POST /v3/company/{realm}/batch                                  BatchItemRequest, ≤ 30 items
+ * Envelopes as in fixtures/qbo: `{"Invoice":{…},"time"}`, `{"QueryResponse":{…},"time"}`,
+ * `{"BatchItemResponse":[…],"time"}`.
+ */
+export const MAX_BATCH_ITEMS = 30;
+
+export interface V3Request {
+  method: string;
+  /** Path segments after /v3/company/{realm}/. */
+  segments: string[];
+  params: URLSearchParams;
+  body: string;
+}
+
+export interface V3Outcome {
+  reply: HttpReply;
+  /** True when the request changed the company (counts as a write; may be lost by timeout_after_commit). */
+  wrote: boolean;
+}
+
+type Operation = 'create' | 'update' | 'delete' | 'void';
+
+function entityFrom(segment: string | undefined): QboEntityName {
+  const entity = segment === undefined ? undefined : qboEntityName(segment);
+  if (!entity) throw new SimFault(faults.unsupportedOperation(`on ${segment ?? 'nothing'}`));
+  return entity;
+}
+
+function parseBody(body: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch {
+    throw new SimFault(faults.unsupportedProperty('request body is not a JSON object'));
+  }
+}
+
+function mutate(
+  company: SimCompany,
+  entity: QboEntityName,
+  operation: Operation,
+  body: Record<string, unknown>,
+): Record<string, unknown> {
+  switch (operation) {
+    case 'create':
+      return company.create(entity, body);
+    case 'update':
+      return company.update(entity, body);
+    case 'delete':
+      return company.delete(entity, body);
+    case 'void':
+      return company.void(entity, body);
+  }
+}
+
+function operationOf(
+  entity: QboEntityName,
+  raw: string | null,
+  body: Record<string, unknown>,
+  include: string | null = null,
+): Operation {
+  if (raw === null || raw === '') return body.Id === undefined ? 'create' : 'update';
+  const op = raw.toLowerCase();
+  const sparseVoid = op === 'update' && include?.toLowerCase() === 'void';
+  if (op === 'void' && VOID_BY_SPARSE_UPDATE.has(entity)) throw new SimFault(faults.unsupportedOperation('Void'));
+  if (sparseVoid) {
+    if (!VOID_BY_SPARSE_UPDATE.has(entity)) throw new SimFault(faults.unsupportedOperation('Void'));
+    return 'void';
+  }
+  if (op === 'create' || op === 'update' || op === 'delete' || op === 'void') return op;
+  throw new SimFault(faults.unsupportedOperation(raw));
+}
+
+function runQueryText(company: SimCompany, text: string): Record<string, unknown> {
+  const parsed = parseQuery(text);
+  return queryResponseBody(runQuery(parsed, company.list(parsed.entity)));
+}
+
+function batch(company: SimCompany, body: Record<string, unknown>, now: number): V3Outcome {
+  const items = body.BatchItemRequest;
+  if (!Array.isArray(items) || items.length === 0) throw new SimFault(faults.requiredParam('BatchItemRequest'));
+  if (items.length > MAX_BATCH_ITEMS)
+    throw new SimFault({
+      Message: 'Request has invalid or unsupported property',
+      Detail: `Batch size exceeded: a batch request may carry at most ${MAX_BATCH_ITEMS} items, got ${items.length}`,
+      code: '2010',
+    });
+  let wrote = false;
+  const responses = items.map((raw) => {
+    const item = asRecord(raw);
+    const bId = item.bId;
+    try {
+      if (typeof item.Query === 'string') return { QueryResponse: runQueryText(company, item.Query), bId };
+      const key = Object.keys(item).find((k) => qboEntityName(k) !== undefined && k !== 'bId');
+      const entity = entityFrom(key);
+      const payload = asRecord(item[key as string]);
+      const operation = operationOf(entity, typeof item.operation === 'string' ? item.operation : null, payload);
+      const result = mutate(company, entity, operation, payload);
+      wrote = true;
+      return { [entity]: result, bId };
+    } catch (error) {
+      // Per-item faults travel inside an HTTP 200, exactly as fixtures/qbo/batch-response.json shows.
+      if (error instanceof SimFault) return { Fault: validationFaultObject(error.fault), bId };
+      throw error;
+    }
+  });
+  return { reply: json(200, { BatchItemResponse: responses, time: qboTime(now) }), wrote };
+}
+
+export function handleV3(company: SimCompany, request: V3Request, now: number): V3Outcome {
+  try {
+    const [first, second] = request.segments;
+    if (first === 'query') {
+      const text = request.method === 'GET' ? (request.params.get('query') ?? '') : request.body;
+      return { reply: json(200, { QueryResponse: runQueryText(company, text), time: qboTime(now) }), wrote: false };
+    }
+    if (first === 'batch' && request.method === 'POST') return batch(company, parseBody(request.body), now);
+    const entity = entityFrom(first);
+    if (request.method === 'GET' && second !== undefined) {
+      return { reply: json(200, { [entity]: company.read(entity, second), time: qboTime(now) }), wrote: false };
+    }
+    if (request.method !== 'POST' || second !== undefined)
+      throw new SimFault(faults.unsupportedOperation(`${request.method} ${entity}`));
+    const body = parseBody(request.body);
+    const operation = operationOf(entity, request.params.get('operation'), body, request.params.get('include'));
+    const result = mutate(company, entity, operation, body);
+    return { reply: json(200, { [entity]: result, time: qboTime(now) }), wrote: true };
+  } catch (error) {
+    if (error instanceof SimFault) return { reply: validationFault(error.fault, now, error.status), wrote: false };
+    throw error;
+  }
+}

@@ -1,0 +1,243 @@
+import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
+import type { ReplayCommand } from '../../schemas/replay-command.schema';
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import type { Validators } from '../../schemas/validators';
+import { classifyError } from '../errors';
+import { normalizeStripeEvent } from '../ingest/normalize';
+import type { MessagePublisher } from '../messaging/publisher';
+import { ENTITY_TOPIC, topicName } from '../messaging/topics';
+import type { Logger } from '../observability/logger';
+import type { AuditSink, Ledger, ReviewQueue, SyncStateStore, TenantStore } from '../stores/ports';
+import type { StripeApiClient } from '../stripe/client';
+import { HANDLED_EVENT_ENTITY, type HandledEventType } from '../stripe/event-types';
+
+/**
+ * Replay (DESIGN section 8): per tenant, list Stripe events since the stored cursor (minus an hour, because an
+ * event can become visible in the list a little after its `created`), at most 30 days back (Stripe keeps events
+ * that long), and republish those whose owning object is not `posted` in the ledger. Then republish items parked
+ * for `settings_incomplete`/`auth` once the tenant can take them. Idempotent: the cursor remembers which events of
+ * the overlap window it already handled, and the ledger says what is done, so a second run publishes nothing.
+ */
+
+export const REPLAY_OVERLAP_SECONDS = 3600;
+export const REPLAY_MAX_LOOKBACK_SECONDS = 30 * 24 * 3600;
+const REPUBLISHED_REASONS = ['settings_incomplete', 'auth'] as const;
+
+export interface ReplayCursor {
+  schemaVersion: 1;
+  tenantId: string;
+  /** Unix seconds: every event created before this was listed by a finished run. */
+  listedUntil: number;
+  /** Events of the overlap window already handled, so the next run's overlap does not republish them. */
+  handledEventIds: string[];
+  updatedAt: string;
+}
+
+export const replayCursorKey = (tenantId: string) => `replay-cursor:${tenantId}`;
+
+export interface ReplaySummary {
+  tenantId: string;
+  discovered: number;
+  republished: number;
+  already_posted: number;
+  skipped: number;
+  /** Parked review items republished because the tenant can take them now. */
+  parked: number;
+  failed: number;
+}
+
+export interface ReplayDeps {
+  functionName: string;
+  tenants: TenantStore;
+  ledger: Ledger;
+  syncState: SyncStateStore;
+  reviewQueue: ReviewQueue;
+  publisher: MessagePublisher;
+  audit: AuditSink;
+  validators: Pick<Validators, 'normalizedEvent'>;
+  stripeFor(tenant: TenantSettings): Promise<StripeApiClient>;
+  logger: Logger;
+  topicPrefix: string;
+  now: () => Date;
+}
+
+/** The ledger operation an event type asks for: voids and deletes are separate QBO writes from the create. */
+const EXPECTED_OPERATION: Record<HandledEventType, string> = {
+  'customer.created': 'create',
+  'customer.updated': 'update',
+  'invoice.finalized': 'create',
+  'invoice.voided': 'void',
+  'invoice.paid': 'create',
+  'invoice.payment_succeeded': 'create',
+  'invoice_payment.paid': 'create',
+  'charge.succeeded': 'create',
+  'charge.refunded': 'create',
+  'refund.created': 'create',
+  'refund.updated': 'create',
+  'charge.dispute.created': 'create',
+  'charge.dispute.closed': 'create',
+  'credit_note.created': 'create',
+  'credit_note.voided': 'delete',
+  'payout.paid': 'create',
+  'payout.failed': 'create',
+  'payout.reconciliation_completed': 'create',
+};
+
+const HANDLED_TYPES = Object.keys(HANDLED_EVENT_ENTITY) as HandledEventType[];
+
+async function postedOperations(ledger: Ledger, tenantId: string): Promise<Map<string, Set<string>>> {
+  const posted = new Map<string, Set<string>>();
+  for (const entry of await ledger.list(tenantId)) {
+    if (entry.state !== 'posted') continue;
+    const operations = posted.get(entry.stripeId) ?? new Set<string>();
+    operations.add(entry.operation);
+    posted.set(entry.stripeId, operations);
+  }
+  return posted;
+}
+
+/** Posted when the ledger holds the expected write for the owning object (or the object itself, for a create). */
+export function isPosted(event: NormalizedEvent, posted: Map<string, Set<string>>): boolean {
+  const operation = EXPECTED_OPERATION[event.type as HandledEventType] ?? 'create';
+  return [event.objectId, event.object.id].some((stripeId) => posted.get(stripeId)?.has(operation) === true);
+}
+
+export function publishEvent(deps: Pick<ReplayDeps, 'publisher' | 'topicPrefix'>, event: NormalizedEvent) {
+  return deps.publisher.publish(topicName(deps.topicPrefix, ENTITY_TOPIC[event.entity]), event, {
+    orderingKey: event.objectId,
+    attributes: { tenantId: event.tenantId, entity: event.entity, eventType: event.type, source: event.source },
+  });
+}
+
+export async function runReplay(deps: ReplayDeps, command: ReplayCommand): Promise<ReplaySummary[]> {
+  const tenants = command.tenantId
+    ? [await deps.tenants.get(command.tenantId)].filter((t): t is TenantSettings => t !== undefined)
+    : (await deps.tenants.list()).filter((tenant) => tenant.enabled);
+  if (command.tenantId && tenants.length === 0)
+    deps.logger.warn({ tenantId: command.tenantId }, 'replay: no such tenant');
+  const summaries: ReplaySummary[] = [];
+  for (const tenant of tenants) {
+    const summary = await replayTenant(deps, tenant, command).catch((error: unknown) => {
+      const failure = classifyError(error);
+      deps.logger.error({ tenantId: tenant.tenantId, reason: failure.code }, `replay failed: ${failure.message}`);
+      // One tenant's outage must not hold up the others; a named tenant is retried by redelivery.
+      if (command.tenantId && failure.retryable) throw failure;
+      return { ...emptySummary(tenant.tenantId), failed: 1 };
+    });
+    summaries.push(summary);
+    deps.logger.info({ ...summary }, 'replay summary');
+    await deps.audit
+      .record({
+        schemaVersion: 1,
+        recordId: `replay:${tenant.tenantId}:${command.requestedAt}`,
+        recordedAt: deps.now().toISOString(),
+        tenantId: tenant.tenantId,
+        function: deps.functionName,
+        outcome: 'progress',
+        reason: 'replay_summary',
+        source: 'replay',
+        detail: JSON.stringify(summary),
+      })
+      .catch(() => undefined);
+  }
+  return summaries;
+}
+
+const emptySummary = (tenantId: string): ReplaySummary => ({
+  tenantId,
+  discovered: 0,
+  republished: 0,
+  already_posted: 0,
+  skipped: 0,
+  parked: 0,
+  failed: 0,
+});
+
+async function replayTenant(deps: ReplayDeps, tenant: TenantSettings, command: ReplayCommand): Promise<ReplaySummary> {
+  const summary = emptySummary(tenant.tenantId);
+  const log = deps.logger.child({ tenantId: tenant.tenantId });
+  if (tenant.status === 'needs_reauth') {
+    // Nothing can post until the tenant reconnects; the cursor stays put so the next run after that catches up.
+    log.info('replay: tenant needs reauth; skipped');
+    return summary;
+  }
+  const runStartedAt = deps.now();
+  const nowSeconds = Math.floor(runStartedAt.getTime() / 1000);
+  const key = replayCursorKey(tenant.tenantId);
+  const stored = await deps.syncState.get<ReplayCursor>(key);
+  const oldest = nowSeconds - REPLAY_MAX_LOOKBACK_SECONDS;
+  const requested = command.since
+    ? Math.floor(Date.parse(command.since) / 1000)
+    : stored
+      ? stored.value.listedUntil - REPLAY_OVERLAP_SECONDS
+      : oldest;
+  const since = Math.max(requested, oldest);
+  const handledBefore = new Set(stored?.value.handledEventIds ?? []);
+  const handledNow: Array<{ id: string; created: number }> = [];
+
+  const posted = await postedOperations(deps.ledger, tenant.tenantId);
+  const stripe = await deps.stripeFor(tenant);
+  const receivedAt = runStartedAt.toISOString();
+  for await (const raw of stripe.listEvents({ createdGte: since, types: HANDLED_TYPES })) {
+    summary.discovered += 1;
+    const created = typeof raw.created === 'number' ? raw.created : nowSeconds;
+    if (handledBefore.has(raw.id)) {
+      summary.skipped += 1;
+      handledNow.push({ id: raw.id, created });
+      continue;
+    }
+    const result = normalizeStripeEvent(raw, { tenantId: tenant.tenantId, source: 'replay', receivedAt });
+    if (result.kind !== 'normalized') {
+      summary.skipped += 1;
+      handledNow.push({ id: raw.id, created });
+      continue;
+    }
+    if (isPosted(result.event, posted)) {
+      summary.already_posted += 1;
+      handledNow.push({ id: raw.id, created });
+      continue;
+    }
+    try {
+      await publishEvent(deps, result.event);
+      summary.republished += 1;
+      handledNow.push({ id: raw.id, created });
+    } catch (error) {
+      summary.failed += 1;
+      log.warn({ eventId: raw.id, reason: classifyError(error).code }, 'replay: republish failed');
+    }
+  }
+
+  // A failed publish keeps the cursor where it was, so the next run lists that event again.
+  if (summary.failed === 0) {
+    const windowStart = nowSeconds - REPLAY_OVERLAP_SECONDS;
+    const cursor: ReplayCursor = {
+      schemaVersion: 1,
+      tenantId: tenant.tenantId,
+      listedUntil: Math.max(nowSeconds, stored?.value.listedUntil ?? 0),
+      handledEventIds: handledNow.filter((event) => event.created >= windowStart).map((event) => event.id),
+      updatedAt: receivedAt,
+    };
+    if (!(await deps.syncState.put(key, cursor, stored?.version ?? 0)))
+      log.info('replay: cursor moved by a concurrent run; leaving it');
+  }
+
+  summary.parked = await republishParked(deps, tenant, log);
+  return summary;
+}
+
+/** Items parked because settings were incomplete or auth had lapsed go through the pipeline again. */
+async function republishParked(deps: ReplayDeps, tenant: TenantSettings, log: Logger): Promise<number> {
+  let count = 0;
+  for (const reason of REPUBLISHED_REASONS) {
+    const items = await deps.reviewQueue.list({ tenantId: tenant.tenantId, status: 'open', reason });
+    for (const item of items) {
+      if (!deps.validators.normalizedEvent.is(item.event)) continue;
+      await publishEvent(deps, item.event);
+      // Resolved here; if the tenant is still not fixed, the consumer parks it again as a fresh open item.
+      await deps.reviewQueue.setStatus(item.reviewId, 'resolved', deps.now().toISOString());
+      count += 1;
+      log.debug({ reviewId: item.reviewId, reason }, 'replay: parked item republished');
+    }
+  }
+  return count;
+}

@@ -1,0 +1,125 @@
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import type { QboWriter } from '../consumers/qbo-port';
+import { AuthError } from '../errors';
+import {
+  createIntuitOAuthClient,
+  simulatorOAuthEndpoints,
+  type OAuthTokenResponse,
+  type QboOAuthClient,
+} from '../qbo/auth/intuit-oauth-client';
+import type { RefreshLease } from '../qbo/auth/refresh-lease';
+import { createQboTokenProvider, storedTokensFrom, writeStoredTokens } from '../qbo/auth/token-provider';
+import { createQboClient, type QboClient } from '../qbo/client/qbo-client';
+import { createRealmRateLimiter } from '../qbo/client/rate-limiter';
+import type { QboEntityName } from '../qbo/entities';
+import { secretNames } from '../secrets/secret-store';
+import type { SyncStateStore } from '../stores/ports';
+import type { Runtime } from './runtime';
+
+export function intuitApiBase(environment: 'sandbox' | 'production'): string {
+  return environment === 'production'
+    ? 'https://quickbooks.api.intuit.com'
+    : 'https://sandbox-quickbooks.api.intuit.com';
+}
+
+/**
+ * The token-refresh lease on the sync-state store's compare-and-set (DESIGN section 7: Secret Manager has no CAS on
+ * addVersion, so refreshers of one tenant are serialized here). A lease is a document with an owner and an expiry.
+ */
+export class SyncStateRefreshLease implements RefreshLease {
+  constructor(
+    private readonly state: SyncStateStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async acquire(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    const name = `lease:${key}`;
+    const current = await this.state.get<{ owner: string; expiresAt: number }>(name);
+    if (current && current.value.owner !== owner && current.value.expiresAt > this.now()) return false;
+    return this.state.put(name, { owner, expiresAt: this.now() + ttlMs }, current?.version ?? 0);
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    const name = `lease:${key}`;
+    const current = await this.state.get<{ owner: string; expiresAt: number }>(name);
+    if (current?.value.owner === owner) await this.state.put(name, { owner, expiresAt: 0 }, current.version);
+  }
+}
+
+export interface QboAccessOptions {
+  runtime: Pick<Runtime, 'secrets' | 'stores' | 'logger' | 'config'>;
+  /** v3 API base: Intuit's, or the simulator's. */
+  baseUrl: string;
+  /** The simulator's OAuth endpoints when baseUrl is the simulator. */
+  simulatorUrl?: string;
+  /** Throttle clock scale, matching a simulator started with the same value. */
+  timeScale?: number;
+}
+
+export interface QboAccess {
+  clientFor(tenant: TenantSettings): Promise<QboWriter & QboClient>;
+  storeTokens(tenantId: string, realmId: string, issued: OAuthTokenResponse): Promise<void>;
+}
+
+/**
+ * One QBO client per tenant per instance, sharing one per-realm limiter (500/min, 10/s), each with a token provider
+ * over the secret store that refreshes through Intuit's OAuth endpoints (or the simulator's).
+ */
+export function createQboAccess(options: QboAccessOptions): QboAccess {
+  const { runtime } = options;
+  const limiter = createRealmRateLimiter({
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+  });
+  const lease = new SyncStateRefreshLease(runtime.stores.syncState);
+  const clients = new Map<string, QboWriter & QboClient>();
+  let oauth: Promise<QboOAuthClient> | undefined;
+
+  const oauthClient = (): Promise<QboOAuthClient> =>
+    (oauth ??= (async () => {
+      const raw = await runtime.secrets.read(secretNames.qboOAuthClient());
+      const app = raw ? (JSON.parse(raw) as { clientId?: string; clientSecret?: string; redirectUri?: string }) : {};
+      if (!app.clientId || !app.clientSecret) {
+        oauth = undefined;
+        throw new AuthError(`secret ${secretNames.qboOAuthClient()} is missing or incomplete`, {
+          code: 'oauth_client_missing',
+        });
+      }
+      return createIntuitOAuthClient({
+        clientId: app.clientId,
+        clientSecret: app.clientSecret,
+        redirectUri: app.redirectUri ?? 'http://localhost:8765/callback',
+        environment: runtime.config.qboEnvironment,
+        ...(options.simulatorUrl ? { endpoints: simulatorOAuthEndpoints(options.simulatorUrl) } : {}),
+      });
+    })());
+
+  return {
+    async clientFor(tenant) {
+      const cached = clients.get(tenant.tenantId);
+      if (cached) return cached;
+      const tokens = createQboTokenProvider({
+        tenantId: tenant.tenantId,
+        secrets: runtime.secrets,
+        oauth: { refresh: async (refreshToken) => (await oauthClient()).refresh(refreshToken) },
+        lease,
+        logger: runtime.logger,
+      });
+      const client = createQboClient({
+        baseUrl: options.baseUrl,
+        realmId: tenant.qbo.realmId,
+        tokens,
+        limiter,
+        logger: runtime.logger,
+      });
+      // The write protocol names entities as strings; the client checks them against its own list.
+      const writer = client as QboClient & QboWriter;
+      clients.set(tenant.tenantId, writer);
+      return writer;
+    },
+    async storeTokens(tenantId, realmId, issued) {
+      await writeStoredTokens(runtime.secrets, tenantId, storedTokensFrom(issued, realmId, Date.now()));
+    },
+  };
+}
+
+export type { QboEntityName };

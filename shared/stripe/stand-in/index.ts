@@ -1,0 +1,2 @@
+export { startStripeStandIn, type StripeStandIn, type StripeStandInOptions, type StandInRequest } from './server';
+export { buildStripeObject, type StandInObjectKind } from './objects';

@@ -1,0 +1,113 @@
+import { RetryableError } from '../../../shared/errors';
+import { createRealmRateLimiter } from '../../../shared/qbo/client/rate-limiter';
+import { QboAuthError, QboServerError, QboStaleObjectError, QboThrottleError } from '../../../shared/qbo/faults';
+import { startHarness } from './harness';
+import type { Harness } from './harness';
+
+describe('QBO client against the simulator over HTTP', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.simulator.close();
+  });
+
+  it('retries a throttled request (XML 429 body) and succeeds', async () => {
+    h = await startHarness();
+    h.simulator.injectFault({ kind: 'throttle', count: 2 });
+    await expect(h.client.count('SELECT COUNT(*) FROM Account')).resolves.toBe(12);
+    expect(h.simulator.stats().throttled).toBe(2);
+  });
+
+  it('retries 5xx SystemFault and gives up with QboServerError once the budget is spent', async () => {
+    h = await startHarness({}, { retryBudgetMs: 100 });
+    h.simulator.injectFault({ kind: '5xx', count: 1 });
+    await expect(h.client.query('SELECT * FROM Item')).resolves.toHaveLength(3);
+    h.simulator.injectFault({ kind: '5xx', probability: 1 });
+    const error = await h.client.query('SELECT * FROM Item').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QboServerError);
+    expect(error).toMatchObject({ code: 'qbo_10000', failureClass: 'retryable', statusCode: 500 });
+  });
+
+  it('a write whose response was lost is retried with the same requestid and lands once', async () => {
+    h = await startHarness();
+    h.simulator.injectFault({ kind: 'timeout_after_commit', entity: 'Customer', count: 1 });
+    const created = await h.client.create('Customer', { DisplayName: 'Lost Response Ltd' }, { requestId: 'lost-1' });
+    expect(created.DisplayName).toBe('Lost Response Ltd');
+    expect(h.simulator.entities(h.realmId, 'Customer')).toHaveLength(1);
+    expect(h.simulator.stats().writes).toBe(1);
+  });
+
+  it('a 401 refreshes once; a second 401 is an AuthError', async () => {
+    h = await startHarness();
+    h.simulator.injectFault({ kind: 'auth_expired', count: 1 });
+    await expect(h.client.read('Item', '1')).resolves.toMatchObject({ Name: 'Services' });
+    expect(h.tokens.refreshes).toBe(1);
+    h.simulator.injectFault({ kind: 'auth_expired', count: 2 });
+    const error = await h.client.read('Item', '1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QboAuthError);
+    expect(error).toMatchObject({ failureClass: 'auth', code: 'qbo_401' });
+    expect(h.tokens.refreshes).toBe(2);
+  });
+
+  it('a stale SyncToken is 5010, retryable only after a re-read, and is not retried blindly', async () => {
+    h = await startHarness();
+    const customer = await h.client.create('Customer', { DisplayName: 'Stale Co' }, { requestId: 's1' });
+    await h.client.sparseUpdate(
+      'Customer',
+      { Id: customer.Id, SyncToken: customer.SyncToken, Notes: 'a' },
+      { requestId: 's2' },
+    );
+    const error = await h.client
+      .sparseUpdate('Customer', { Id: customer.Id, SyncToken: customer.SyncToken, Notes: 'b' }, { requestId: 's3' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QboStaleObjectError);
+    expect(error).toMatchObject({ code: 'qbo_5010', failureClass: 'retryable' });
+    const fresh = await h.client.read('Customer', String(customer.Id));
+    const updated = await h.client.sparseUpdate(
+      'Customer',
+      { Id: fresh.Id, SyncToken: fresh.SyncToken, Notes: 'b' },
+      { requestId: 's4' },
+    );
+    expect(updated).toMatchObject({ Notes: 'b', SyncToken: '2' });
+  });
+
+  it('the simulator throttles past 10 requests/s, and the per-realm limiter keeps the client under it', async () => {
+    h = await startHarness({ timeScale: 0.05 }, { retryBudgetMs: 0 });
+    const unthrottled = await Promise.allSettled(Array.from({ length: 15 }, () => h.client.read('Item', '1')));
+    const rejected = unthrottled.filter((r) => r.status === 'rejected');
+    expect(rejected.length).toBeGreaterThan(0);
+    expect((rejected[0] as PromiseRejectedResult).reason).toBeInstanceOf(QboThrottleError);
+
+    const limited = await startHarness(
+      { timeScale: 0.5 },
+      { retryBudgetMs: 0, limiter: createRealmRateLimiter({ timeScale: 0.5 }) },
+    );
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 25 }, () => limited.client.read('Item', '1')));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      expect(limited.simulator.stats().throttled).toBe(0);
+    } finally {
+      await limited.simulator.close();
+    }
+  });
+
+  it('an unreachable QBO is retryable', async () => {
+    h = await startHarness({}, { retryBudgetMs: 50 });
+    await h.simulator.close();
+    const error = await h.client.read('Item', '1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toMatchObject({ code: 'qbo_network' });
+    h.simulator = { ...h.simulator, close: () => Promise.resolve() };
+  });
+
+  it('never writes a token to a log line', async () => {
+    h = await startHarness();
+    h.simulator.injectFault({ kind: 'auth_expired', count: 1 });
+    h.simulator.injectFault({ kind: 'throttle', count: 1 });
+    await h.client.create('Customer', { DisplayName: 'Log Check' }, { requestId: 'log-1' });
+    await h.client.query("SELECT * FROM Customer WHERE DisplayName = 'Log Check'");
+    const token = await h.tokens.getAccessToken();
+    expect(h.logs.lines().length).toBeGreaterThan(0);
+    expect(h.logs.text()).not.toContain(token);
+    expect(h.logs.text()).not.toMatch(/sim-at-|sim-rt-|Bearer|Log Check/);
+  });
+});

@@ -1,0 +1,76 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../shared/observability/logger';
+import type { Logger } from '../../../shared/observability/logger';
+import { createQboClient } from '../../../shared/qbo/client/qbo-client';
+import type { QboAccessTokenSource, QboClient, QboClientProps } from '../../../shared/qbo/client/qbo-client';
+import { startQboSimulator } from '../../../shared/qbo/simulator/server';
+import type { QboSimulator, QboSimulatorOptions } from '../../../shared/qbo/simulator/server';
+
+/** Every log line written during a test, as text and parsed, so tests can assert on fields and on absence. */
+export interface CapturedLogs {
+  logger: Logger;
+  lines: () => string[];
+  text: () => string;
+}
+
+export function captureLogs(level = 'debug'): CapturedLogs {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const logger = createLogger({ functionName: 'qbo-test', level, destination });
+  return { logger, lines: () => lines, text: () => lines.join('\n') };
+}
+
+/** A token source over tokens the simulator issued directly; refreshing asks the simulator for a new pair. */
+export function simulatorTokens(
+  simulator: QboSimulator,
+  realmId: string,
+): QboAccessTokenSource & { refreshes: number } {
+  let current = simulator.issueTokens(realmId).access_token;
+  const source = {
+    refreshes: 0,
+    getAccessToken: () => Promise.resolve(current),
+    refreshAfterUnauthorized: () => {
+      source.refreshes += 1;
+      current = simulator.issueTokens(realmId).access_token;
+      return Promise.resolve(current);
+    },
+  };
+  return source;
+}
+
+export interface Harness {
+  simulator: QboSimulator;
+  client: QboClient;
+  tokens: ReturnType<typeof simulatorTokens>;
+  logs: CapturedLogs;
+  realmId: string;
+}
+
+let realmCounter = 0;
+
+export async function startHarness(
+  simulatorOptions: QboSimulatorOptions = {},
+  clientOptions: Partial<QboClientProps> = {},
+): Promise<Harness> {
+  const logs = captureLogs();
+  const simulator = await startQboSimulator({ timeScale: 0.01, logger: logs.logger, ...simulatorOptions });
+  const realmId = `4620816365${String(++realmCounter).padStart(6, '0')}`;
+  simulator.seedCompany(realmId);
+  const tokens = simulatorTokens(simulator, realmId);
+  const client = createQboClient({
+    baseUrl: simulator.url,
+    realmId,
+    tokens,
+    logger: logs.logger,
+    backoffBaseMs: 5,
+    backoffMaxMs: 50,
+    retryBudgetMs: 2_000,
+    ...clientOptions,
+  });
+  return { simulator, client, tokens, logs, realmId };
+}

@@ -1,0 +1,13 @@
+// Lets a child Node process run the TypeScript sources directly (the test suite has no build step): compiles each
+// required .ts file with @swc/core, the compiler jest already uses.
+const { readFileSync } = require('node:fs');
+const swc = require('@swc/core');
+
+require.extensions['.ts'] = (module, filename) => {
+  const { code } = swc.transformSync(readFileSync(filename, 'utf8'), {
+    filename,
+    module: { type: 'commonjs' },
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+  });
+  module._compile(code, filename);
+};
