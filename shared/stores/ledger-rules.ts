@@ -39,3 +39,42 @@ export function decideReservation(
   const takenOver = current.state === 'pending';
   return { write: true, result: { outcome: 'reserved', entry, takenOver } };
 }
+
+/** The commit rule for every adapter: only the lease owner commits a pending entry; a posted entry stays as it is. */
+export function decideCommit(
+  current: LedgerEntry | undefined,
+  key: LedgerKey,
+  leaseOwner: string,
+  result: { qboId: string; qboSyncToken?: string; now: number; lastEventAt?: string },
+): { write: boolean; entry: LedgerEntry } {
+  if (!current || (current.state === 'pending' && current.leaseOwner !== leaseOwner))
+    throw new LeaseLostError(key, current?.leaseOwner);
+  if (current.state === 'posted') return { write: false, entry: current };
+  const entry: LedgerEntry = {
+    ...current,
+    state: 'posted',
+    qboId: result.qboId,
+    leaseExpiresAt: 0,
+    updatedAt: new Date(result.now).toISOString(),
+  };
+  if (result.qboSyncToken !== undefined) entry.qboSyncToken = result.qboSyncToken;
+  if (result.lastEventAt !== undefined) entry.lastEventAt = result.lastEventAt;
+  return { write: true, entry };
+}
+
+/** The release rule for every adapter: the lease owner gives up a non-posted entry; anything else is left alone. */
+export function decideRelease(
+  current: LedgerEntry | undefined,
+  leaseOwner: string,
+  outcome: { state: 'failed' | 'pending'; detail?: string; now: number },
+): LedgerEntry | undefined {
+  if (!current || current.state === 'posted' || current.leaseOwner !== leaseOwner) return undefined;
+  const entry: LedgerEntry = {
+    ...current,
+    state: outcome.state,
+    leaseExpiresAt: 0,
+    updatedAt: new Date(outcome.now).toISOString(),
+  };
+  if (outcome.detail !== undefined) entry.detail = outcome.detail;
+  return entry;
+}

@@ -1,5 +1,5 @@
 import type { Ledger, LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from '../ports';
-import { decideReservation, LeaseLostError } from '../ledger-rules';
+import { decideCommit, decideRelease, decideReservation } from '../ledger-rules';
 import type { DuckDbDatabase, SqlRunner } from './connection';
 
 interface LedgerRow {
@@ -92,21 +92,9 @@ export class DuckDbLedger implements Ledger {
     result: { qboId: string; qboSyncToken?: string; now: number; lastEventAt?: string },
   ): Promise<LedgerEntry> {
     return this.db.exclusive(async (sql) => {
-      const current = await read(sql, key);
-      if (!current || (current.state === 'pending' && current.leaseOwner !== leaseOwner))
-        throw new LeaseLostError(key, current?.leaseOwner);
-      if (current.state === 'posted') return current;
-      const entry: LedgerEntry = {
-        ...current,
-        state: 'posted',
-        qboId: result.qboId,
-        leaseExpiresAt: 0,
-        updatedAt: new Date(result.now).toISOString(),
-      };
-      if (result.qboSyncToken !== undefined) entry.qboSyncToken = result.qboSyncToken;
-      if (result.lastEventAt !== undefined) entry.lastEventAt = result.lastEventAt;
-      await write(sql, entry);
-      return entry;
+      const decision = decideCommit(await read(sql, key), key, leaseOwner, result);
+      if (decision.write) await write(sql, decision.entry);
+      return decision.entry;
     });
   }
 
@@ -116,16 +104,8 @@ export class DuckDbLedger implements Ledger {
     outcome: { state: 'failed' | 'pending'; detail?: string; now: number },
   ): Promise<void> {
     return this.db.exclusive(async (sql) => {
-      const current = await read(sql, key);
-      if (!current || current.state === 'posted' || current.leaseOwner !== leaseOwner) return;
-      const entry: LedgerEntry = {
-        ...current,
-        state: outcome.state,
-        leaseExpiresAt: 0,
-        updatedAt: new Date(outcome.now).toISOString(),
-      };
-      if (outcome.detail !== undefined) entry.detail = outcome.detail;
-      await write(sql, entry);
+      const entry = decideRelease(await read(sql, key), leaseOwner, outcome);
+      if (entry) await write(sql, entry);
     });
   }
 

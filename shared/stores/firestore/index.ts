@@ -1,6 +1,6 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
-import { decideReservation, LeaseLostError } from '../ledger-rules';
+import { decideCommit, decideRelease, decideReservation } from '../ledger-rules';
 import type {
   Ledger,
   LedgerEntry,
@@ -95,21 +95,14 @@ class FirestoreLedger implements Ledger {
     const ref = this.doc(key);
     return this.db.runTransaction(async (transaction) => {
       const snapshot = await transaction.get(ref);
-      const current = snapshot.exists ? (snapshot.data() as LedgerEntry) : undefined;
-      if (!current || (current.state === 'pending' && current.leaseOwner !== leaseOwner))
-        throw new LeaseLostError(key, current?.leaseOwner);
-      if (current.state === 'posted') return current;
-      const entry: LedgerEntry = {
-        ...current,
-        state: 'posted',
-        qboId: result.qboId,
-        leaseExpiresAt: 0,
-        updatedAt: new Date(result.now).toISOString(),
-      };
-      if (result.qboSyncToken !== undefined) entry.qboSyncToken = result.qboSyncToken;
-      if (result.lastEventAt !== undefined) entry.lastEventAt = result.lastEventAt;
-      transaction.set(ref, withoutUndefined(entry));
-      return entry;
+      const decision = decideCommit(
+        snapshot.exists ? (snapshot.data() as LedgerEntry) : undefined,
+        key,
+        leaseOwner,
+        result,
+      );
+      if (decision.write) transaction.set(ref, withoutUndefined(decision.entry));
+      return decision.entry;
     });
   }
   async release(
@@ -120,16 +113,8 @@ class FirestoreLedger implements Ledger {
     const ref = this.doc(key);
     await this.db.runTransaction(async (transaction) => {
       const snapshot = await transaction.get(ref);
-      const current = snapshot.exists ? (snapshot.data() as LedgerEntry) : undefined;
-      if (!current || current.state === 'posted' || current.leaseOwner !== leaseOwner) return;
-      const entry: LedgerEntry = {
-        ...current,
-        state: outcome.state,
-        leaseExpiresAt: 0,
-        updatedAt: new Date(outcome.now).toISOString(),
-      };
-      if (outcome.detail !== undefined) entry.detail = outcome.detail;
-      transaction.set(ref, withoutUndefined(entry));
+      const entry = decideRelease(snapshot.exists ? (snapshot.data() as LedgerEntry) : undefined, leaseOwner, outcome);
+      if (entry) transaction.set(ref, withoutUndefined(entry));
     });
   }
   async list(tenantId: string): Promise<LedgerEntry[]> {
