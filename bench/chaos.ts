@@ -22,7 +22,8 @@ import { buildScenario, seededRandom, shuffle, type ScenarioEvent } from './scen
 /**
  * `npm run chaos [-- --json] [--small] [--objects N] [--seed S]`: a Stripe history delivered 1–3 times per event in
  * shuffled order while the simulator throttles (10%), fails (5xx 5%), drops responses after committing (5%) and
- * expires the access token once, and the stack process is SIGKILLed and restarted halfway. Then the invariants:
+ * expires the access token once, consumers crash between the QBO write and the ledger commit (5%,
+ * `--crash-rate`), and the stack process is SIGKILLed and restarted halfway. Then the invariants:
  * every Stripe object in QBO exactly once and to the cent, every event accounted for in the audit trail or the
  * dead-letter archive. Exits 1 when one breaks, 2 when the run itself could not be carried out.
  */
@@ -52,10 +53,14 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const json = argv.includes('--json');
   const small = argv.includes('--small');
+  // Leaves the DuckDB file and the local secrets behind for a post-mortem.
+  const keep = argv.includes('--keep');
   const objects = Number(argValue(argv, '--objects') ?? (small ? 40 : 400));
   const seed = Number(argValue(argv, '--seed') ?? 42);
   // QBO's throttle windows, a hundred times faster: the limits are real, the waiting is not.
   const timeScale = Number(argValue(argv, '--time-scale') ?? 0.01);
+  // Consumers crash between the QBO write and the ledger commit this often (on top of the whole-process kill).
+  const crashBeforeCommit = Number(argValue(argv, '--crash-rate') ?? 0.05);
   const budgetMs = Number(argValue(argv, '--budget-s') ?? (small ? 100 : 900)) * 1000;
   const say = (text: string) => {
     if (!json) process.stderr.write(`${text}\n`);
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
     env.PUBSUB_EMULATOR_HOST = emulator.host;
   }
   const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-chaos-'));
+  if (keep) env.STRIPE_QBO_BENCH_LOG = join(dir, 'stack.log');
   const simulator = await startSimulatorChild({ timeScale, enforceThrottle: true }, env);
   let stack: StackChild | undefined;
   let exitCode = 0;
@@ -86,10 +92,17 @@ async function main(): Promise<void> {
       duckdbPath: join(dir, 'chaos.duckdb'),
       secretsDir: join(dir, 'secrets'),
       topicPrefix: `ch${randomUUID().slice(0, 8)}-`,
-      logLevel: 'error',
+      logLevel: keep ? 'info' : 'error',
       qboBaseUrl: simulator.url,
+      // The stack's per-realm limiter runs on the simulator's clock, or it would hold QBO to real minutes.
+      qboTimeScale: timeScale,
       qboTokens: await sim.tokens(realmId),
       realmId,
+      // The emulator redelivers about once a second (no backoff: see shared/local-stack/topology.ts), so ten
+      // attempts span ten seconds where production's 10–600 s backoff spans most of an hour. Thirty attempts
+      // stand in for that span; the lease (5 s) runs out well inside it, as production's 120 s lease does.
+      maxDeliveryAttempts: 30,
+      crashBeforeCommit,
     };
     say(`chaos: ${objects} Stripe objects, seed ${seed}, QBO time scale ${timeScale}`);
     stack = await startStackChild(config, env);
@@ -123,6 +136,7 @@ async function main(): Promise<void> {
     await runPool(deliveries.slice(tokenExpiryAt, killAt), 8, send, deadline);
     // Let consumers get mid-write (QBO posted, ledger not yet committed) before the kill.
     await sleep(1500);
+    let crashes = (await stack.request<{ crashes: number }>({ op: 'crashes' })).crashes;
     say('SIGKILL the stack process…');
     await stack.kill();
     stack = await startStackChild(config, env);
@@ -144,11 +158,13 @@ async function main(): Promise<void> {
     await sleep(2000); // late redeliveries would show up as duplicates now
     check = await checkQbo(sim, realmId, scenario.expected);
     unaccounted = await unaccountedEvents(stack, scenario.events);
+    crashes += (await stack.request<{ crashes: number }>({ op: 'crashes' })).crashes;
     const stats = await sim.stats();
     const result: ChaosResult = {
       events_sent: scenario.events.length,
       deliveries: attempts,
-      faults_injected: stats.faultsInjected,
+      // QBO's (throttles, 5xx, lost responses, the token expiry), the consumer crashes, and the process kill.
+      faults_injected: stats.faultsInjected + crashes + 1,
       duplicates: check.duplicates,
       missing: check.missing,
       penny_mismatches: check.pennyMismatches,
@@ -161,6 +177,8 @@ async function main(): Promise<void> {
       ok: !broken,
       objects: scenario.objectCount,
       stack_killed_and_restarted: 1,
+      qbo_faults: stats.faultsInjected,
+      consumer_crashes_before_commit: crashes,
       undelivered_after_retries: retry.length,
       wall_s: Math.round((Date.now() - startedAt) / 100) / 10,
       time_scale: timeScale,
@@ -181,7 +199,9 @@ async function main(): Promise<void> {
     await stack?.stop().catch(() => undefined);
     await simulator.stop();
     await emulator?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) {
+      process.stderr.write(`kept ${dir}\n`);
+    } else rmSync(dir, { recursive: true, force: true });
   }
   process.exit(exitCode);
 }

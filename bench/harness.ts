@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { SeedCompany } from '../shared/qbo/simulator/company';
 import type { InjectedFault, IssuedTokens, QboSimulatorStats } from '../shared/qbo/simulator/server';
 import { signStripeEvent } from '../shared/ingest/stripe-signature';
@@ -28,6 +29,9 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/** `.js` when built; `.ts` when the tests run the sources (a `--require` hook in NODE_OPTIONS compiles them). */
+const ownExtension = extname(__filename);
+
 /** A child started with fork(): resolves with the first JSON line it prints, rejects when it dies first. */
 function forkJson<T>(script: string, config: unknown, env: NodeJS.ProcessEnv, timeoutMs: number) {
   const child = fork(script, [JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
@@ -35,6 +39,13 @@ function forkJson<T>(script: string, config: unknown, env: NodeJS.ProcessEnv, ti
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8000);
   });
+  // A post-mortem copy of everything the child prints (its pino logs go to stdout).
+  const logFile = env.STRIPE_QBO_BENCH_LOG;
+  if (logFile) {
+    const append = (chunk: Buffer) => appendFileSync(logFile, chunk);
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+  }
   const ready = new Promise<T>((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => {
@@ -43,7 +54,8 @@ function forkJson<T>(script: string, config: unknown, env: NodeJS.ProcessEnv, ti
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString();
-      const line = buffered.split('\n').find((candidate) => candidate.trim().startsWith('{'));
+      // The child's own log lines are JSON too: the ready line is the one that says so.
+      const line = buffered.split('\n').find((candidate) => /^\{"ready":true/.test(candidate.trim()));
       if (!line) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
@@ -74,7 +86,7 @@ export interface StackChild {
 }
 
 export async function startStackChild(config: StackProcessConfig, env: NodeJS.ProcessEnv): Promise<StackChild> {
-  const started = forkJson<StackProcessReady>(join(__dirname, 'stack-process.js'), config, env, 180_000);
+  const started = forkJson<StackProcessReady>(join(__dirname, `stack-process${ownExtension}`), config, env, 180_000);
   const ready = await started.ready;
   const { child } = started;
   const exited = new Promise<void>((resolve) => {
@@ -128,7 +140,12 @@ export async function startSimulatorChild(
   options: { timeScale: number; enforceThrottle: boolean },
   env: NodeJS.ProcessEnv,
 ): Promise<SimulatorChild> {
-  const started = forkJson<{ url: string }>(join(__dirname, 'simulator-process.js'), options, env, 60_000);
+  const started = forkJson<{ ready: true; url: string }>(
+    join(__dirname, `simulator-process${ownExtension}`),
+    options,
+    env,
+    60_000,
+  );
   const { url } = await started.ready;
   return {
     url,

@@ -190,6 +190,8 @@ async function benchEndToEnd(objects: number, timeScale: number, concurrency: nu
         topicPrefix: `be${randomUUID().slice(0, 8)}-`,
         logLevel: 'warn',
         qboBaseUrl: simulator.url,
+        // The stack's per-realm limiter runs on the simulator's clock, or it would hold QBO to real minutes.
+        qboTimeScale: timeScale,
         qboTokens: await sim.tokens(realmId),
         realmId,
       },

@@ -37,7 +37,7 @@ export interface Scenario {
   objectCount: number;
   events: ScenarioEvent[];
   expected: ExpectedQboObject[];
-  /** Every generated Stripe object by id (what a dependency fetch returns). */
+  /** Every generated Stripe object by id (what a dependency fetch returns), and the products the invoices sell. */
   objects: Map<string, StripeRecord>;
   /** payout id → its balance transactions (`GET /v1/balance_transactions?payout=`). */
   balanceTransactions: Map<string, StripeRecord[]>;
@@ -105,6 +105,14 @@ function loadTemplates(dir: string): Templates {
   };
 }
 
+/** The product an invoice line sells: basil+ `pricing.price_details.product`, legacy `price.product`/`plan.product`. */
+function lineProductId(line: StripeRecord): string | undefined {
+  const pricing = line.pricing as { price_details?: { product?: unknown } } | undefined;
+  const price = (line.price ?? line.plan) as { product?: unknown } | undefined;
+  const product = pricing?.price_details?.product ?? price?.product;
+  return typeof product === 'string' ? product : undefined;
+}
+
 /** Amounts in cents with odd cents on purpose: a rounding bug shows up as a penny mismatch. */
 function cents(random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
@@ -123,6 +131,19 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
   const expected: ExpectedQboObject[] = [];
   const objects = new Map<string, StripeRecord>();
   const balanceTransactions = new Map<string, StripeRecord[]>();
+  const lineTemplate = ((templates.invoice.lines as { data: StripeRecord[] }).data[0] ?? {}) as StripeRecord;
+  // Every invoice line sells the template's product; its name is what the consumers look up among QBO Items.
+  const productId = lineProductId(lineTemplate);
+  if (productId !== undefined)
+    objects.set(productId, {
+      id: productId,
+      object: 'product',
+      active: true,
+      created: startAt,
+      livemode: false,
+      name: 'Bench Subscription',
+      type: 'service',
+    });
   let clock = startAt;
   let eventNumber = 0;
   const tick = () => (clock += 1 + Math.floor(random() * 60));
@@ -214,7 +235,6 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     const invoiceId = `in_${tag}${n}`;
     const amount = cents(random, 500, 250_000);
     tick();
-    const lineTemplate = ((templates.invoice.lines as { data: StripeRecord[] }).data[0] ?? {}) as StripeRecord;
     const invoice: StripeRecord = {
       ...templates.invoice,
       id: invoiceId,
@@ -406,6 +426,10 @@ export function createScenarioStripeReader(scenario: Scenario, now: () => Date =
         { tenantId: tenant.tenantId, source: 'dependency', receivedAt: now().toISOString() },
       );
       return result.kind === 'normalized' ? result.event : undefined;
+    },
+    async productName(_tenant, productId) {
+      const product = scenario.objects.get(productId);
+      return product?.object === 'product' && typeof product.name === 'string' ? product.name : undefined;
     },
   };
 }

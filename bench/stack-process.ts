@@ -26,6 +26,12 @@ export interface StackProcessConfig {
   /** Tokens the driver obtained from the external simulator (`POST /__sim/tokens`). */
   qboTokens?: IssuedTokens;
   realmId?: string;
+  /** Ledger lease and redelivery backoff (the chaos run shortens both, keeping the lease inside the backoff). */
+  leaseMs?: number;
+  retryBackoffSeconds?: { minimum: number; maximum: number };
+  /** Fraction of ledger commits that crash after the QBO write (the chaos run's consumer crashes). */
+  crashBeforeCommit?: number;
+  maxDeliveryAttempts?: number;
 }
 
 export interface StackProcessReady {
@@ -37,7 +43,10 @@ export interface StackProcessReady {
 }
 
 export type StackRequest =
-  { id: number; op: 'rss' } | { id: number; op: 'all'; sql: string } | { id: number; op: 'stop' };
+  | { id: number; op: 'rss' }
+  | { id: number; op: 'crashes' }
+  | { id: number; op: 'all'; sql: string }
+  | { id: number; op: 'stop' };
 
 export interface StackReply {
   id: number;
@@ -90,6 +99,10 @@ async function main(): Promise<void> {
     ...(config.qboBaseUrl ? { qboBaseUrl: config.qboBaseUrl } : {}),
     ...(config.qboTimeScale !== undefined ? { qboTimeScale: config.qboTimeScale } : {}),
     ...(config.qboEnforceThrottle !== undefined ? { qboEnforceThrottle: config.qboEnforceThrottle } : {}),
+    ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
+    ...(config.retryBackoffSeconds ? { retryBackoffSeconds: config.retryBackoffSeconds } : {}),
+    ...(config.crashBeforeCommit ? { crashBeforeCommit: config.crashBeforeCommit } : {}),
+    ...(config.maxDeliveryAttempts ? { maxDeliveryAttempts: config.maxDeliveryAttempts } : {}),
     env: { ...process.env, SECRETS_DIR: config.secretsDir, LOG_LEVEL: config.logLevel },
   });
   const webhookSecret = (await stack.runtime.secrets.read(secretNames.stripeWebhookSecret('demo'))) ?? '';
@@ -107,6 +120,7 @@ async function main(): Promise<void> {
     const fail = (error: unknown) =>
       process.send?.({ id: message.id, ok: false, error: (error as Error).message } satisfies StackReply);
     if (message.op === 'rss') reply({ maxRssMb: process.resourceUsage().maxRSS / 1024 });
+    else if (message.op === 'crashes') reply({ crashes: stack.injectedCrashes() });
     else if (message.op === 'all')
       stack.stores.database
         .all(message.sql)

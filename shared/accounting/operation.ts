@@ -117,10 +117,17 @@ export class PlanContext {
     return { value: value ?? '0' };
   }
 
-  /** ItemRef for a Stripe product: its mapping, else `defaultItem` (section 6; "item of the same name" is the executor's lookup, not knowable here). */
-  productItem(productId: string | undefined): { value: string } {
+  /**
+   * ItemRef for a Stripe product (section 6): its mapping; else `{"$ref":"item:<product>"}`, which the executor
+   * resolves to the QBO item named like the product, or to `defaultItem` when there is none. The name lives in
+   * Stripe and the item in QBO, so neither is knowable here. `defaultItem` stays required either way: it is the
+   * fallback, and a plan that may need it must not post without it.
+   */
+  productItem(productId: string | undefined): QboRef | { value: string } {
     const mapped = productId === undefined ? undefined : this.settings.items.byStripeProduct?.[productId];
-    return mapped === undefined ? this.item('defaultItem') : { value: mapped };
+    if (mapped !== undefined) return { value: mapped };
+    const fallback = this.item('defaultItem');
+    return productId === undefined ? fallback : refTo('Item', productId);
   }
 
   date(unixSeconds: number): string {

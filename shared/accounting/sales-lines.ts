@@ -1,5 +1,5 @@
 import { minorToQboAmount, minorToDecimal } from './money';
-import type { PlanContext } from './operation';
+import type { PlanContext, QboRef } from './operation';
 import {
   InvalidStripeObject,
   isRecord,
@@ -144,7 +144,8 @@ export function salesItemLine(
     amount: number;
     quantity?: number | undefined;
     description?: string | undefined;
-    itemRef: { value: string };
+    /** A settings id, or an `item:<product>` $ref the executor resolves (PlanContext.productItem). */
+    itemRef: { value: string } | QboRef;
     serviceDate?: string | undefined;
   },
 ): Record<string, unknown> {

@@ -35,7 +35,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   dlq: { summary: 'dead letters: dlq list|redrive', load: async () => (await import('./commands/ops')).runDlq },
   tenant: {
-    summary: 'tenants: tenant put FILE|get ID|list|check ID',
+    summary: 'tenants: tenant put FILE|get ID|list|check ID|activate ID',
     load: async () => (await import('./commands/ops')).runTenant,
   },
   backfill: {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
@@ -18,6 +19,7 @@ import { ENTITY_TOPIC, topicName, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, Stores } from '../stores/ports';
 import { customerMatcher } from './customer-matching';
+import { createProductItemLookup } from './product-items';
 import type { QboWriter } from './qbo-port';
 import { collectRefs, lookupPosted, substituteRefs, type PlanRef } from './ref-resolver';
 import { verifyTotal, writeOnce, type WriteContext } from './write-protocol';
@@ -27,6 +29,8 @@ export interface StripeReader {
   listPayoutBalanceTransactions(tenant: TenantSettings, payoutId: string): Promise<unknown[]>;
   /** A normalized event (source `dependency`) for the object behind a ref, or undefined when Stripe has none. */
   fetchDependency(tenant: TenantSettings, ref: PlanRef): Promise<NormalizedEvent | undefined>;
+  /** A product's name (its QBO item is the item of the same name), or undefined when Stripe has no such product. */
+  productName(tenant: TenantSettings, productId: string): Promise<string | undefined>;
 }
 
 export interface ConsumerDeps {
@@ -45,7 +49,15 @@ export interface ConsumerDeps {
   instanceId: string;
   /** The subscription's maxDeliveryAttempts: the attempt that reaches it is audited as dead-lettered. */
   maxDeliveryAttempts?: number;
+  /**
+   * How long one attempt holds an object (write-protocol LEASE_MS by default). It must stay shorter than the time
+   * Pub/Sub takes to run out of redeliveries, or a crashed attempt's lease outlives every retry of its message.
+   */
+  leaseMs?: number;
 }
+
+/** A dependency requested less than this long ago is not requested again by the same instance. */
+const DEPENDENCY_REQUEST_QUIET_MS = 30_000;
 
 /** Where a consumer's run for one event ended (tests and the demo read it; Pub/Sub only sees the status). */
 export type SyncOutcome = 'posted' | 'skipped' | 'parked' | 'failed' | 'planned';
@@ -124,7 +136,28 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     );
   };
 
+  const recentDependencyRequests = new Map<string, number>();
+  const stripe = deps.stripe;
+  const itemForProduct = createProductItemLookup({
+    productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
+    now: () => deps.now().getTime(),
+  });
+
+  /**
+   * Asks the owning consumer for an object this one needs. Every retry of every dependent would otherwise publish
+   * another copy: skip it while the owner is writing it (a live pending lease) or this instance asked recently.
+   */
   async function requestDependency(tenant: TenantSettings, ref: PlanRef): Promise<void> {
+    const now = deps.now().getTime();
+    const requestKey = `${tenant.tenantId}:${ref.kind}:${ref.stripeId}`;
+    const requestedAt = recentDependencyRequests.get(requestKey);
+    if (requestedAt !== undefined && now - requestedAt < DEPENDENCY_REQUEST_QUIET_MS) return;
+    const entry = await deps.stores.ledger.get({
+      tenantId: tenant.tenantId,
+      stripeId: ref.stripeId,
+      operation: 'create',
+    });
+    if (entry?.state === 'pending' && entry.leaseExpiresAt > now) return;
     const dependency = deps.stripe ? await deps.stripe.fetchDependency(tenant, ref) : undefined;
     if (!dependency) return;
     await deps.publisher.publish(topicName(deps.topicPrefix, ENTITY_TOPIC[dependency.entity]), dependency, {
@@ -136,6 +169,8 @@ export function createEntityConsumer(deps: ConsumerDeps) {
         source: 'dependency',
       },
     });
+    if (recentDependencyRequests.size > 10_000) recentDependencyRequests.clear();
+    recentDependencyRequests.set(requestKey, now);
   }
 
   async function ensureCustomerFromSnapshot(
@@ -170,6 +205,11 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     if (operation.target) collectRefs(operation.target, refs);
     const resolved = new Map<string, string>();
     for (const [text, ref] of refs) {
+      if (ref.kind === 'item') {
+        // An unmapped Stripe product: no Stripe object we post, but the QBO item of its name, else defaultItem.
+        resolved.set(text, await itemForProduct(tenant, context.qbo, ref.stripeId));
+        continue;
+      }
       let id = await lookupPosted(deps.stores.ledger, tenant.tenantId, ref);
       if (id === undefined && ref.kind === 'customer')
         id = await ensureCustomerFromSnapshot(event, tenant, context, ref.stripeId);
@@ -333,9 +373,12 @@ export function createEntityConsumer(deps: ConsumerDeps) {
       realmId: tenant.qbo.realmId,
       ledger: deps.stores.ledger,
       qbo: await deps.qboFor(tenant),
-      leaseOwner: `${deps.instanceId}:${event.eventId}:${delivery.deliveryAttempt ?? 0}`,
+      // Unique per delivery: two copies of one message pushed at once must not share a lease (the emulator and
+      // Pub/Sub without a dead-letter policy send no deliveryAttempt to tell them apart).
+      leaseOwner: `${deps.instanceId}:${event.eventId}:${delivery.deliveryAttempt ?? 0}:${randomUUID().slice(0, 8)}`,
       now: () => deps.now().getTime(),
       eventAt: event.occurredAt,
+      ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
     };
     for (const operation of plan.operations) await executeOperation(event, tenant, context, operation, undefined);
     const review = await deps.stores.reviewQueue.get(reviewIdFor(event));
@@ -364,9 +407,16 @@ export function createEntityConsumer(deps: ConsumerDeps) {
       await audit(event, { outcome: 'skipped', reason: failure.code, failureClass: 'ignored' });
       return 204;
     }
+    if (failure.failureClass === 'auth') {
+      // Recorded under `auth` whatever QBO called it (invalid_grant, qbo_401…): replay republishes exactly the
+      // items parked for `auth` once the tenant is reconnected (DESIGN sections 7 and 8).
+      await park(event, failure, null, 'auth');
+      await audit(event, { outcome: 'failed', reason: 'auth', failureClass: 'auth', detail: failure.code });
+      return 204;
+    }
     await park(event, failure, null);
     await audit(event, {
-      outcome: failure.failureClass === 'auth' ? 'failed' : 'parked',
+      outcome: 'parked',
       reason: failure.code,
       failureClass: failure.failureClass,
       detail: (failure.detail ?? failure.message).slice(0, 2000),
@@ -425,8 +475,11 @@ export function createEntityConsumer(deps: ConsumerDeps) {
       res.status(204).end();
     } catch (error) {
       const status = await handleFailure(event, error, delivery.deliveryAttempt);
-      if (status >= 500)
-        log.warn({ reason: classifyError(error).code, attempt: delivery.deliveryAttempt }, 'will retry');
+      const reason = classifyError(error).code;
+      // An error nothing classified is a bug of ours: its stack is what the on-call engineer needs.
+      if (reason === 'unclassified')
+        log.error({ reason, stack: error instanceof Error ? error.stack : String(error) }, 'unclassified failure');
+      else if (status >= 500) log.warn({ reason, attempt: delivery.deliveryAttempt }, 'will retry');
       res.status(status).end();
     }
   }

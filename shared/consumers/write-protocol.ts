@@ -22,6 +22,8 @@ export interface WriteContext {
   now: () => number;
   /** Stripe event time of what is being applied: the ledger only moves forward in time. */
   eventAt?: string;
+  /** Lease length; LEASE_MS unless the deployment's redelivery backoff is shorter (the local stack's chaos run). */
+  leaseMs?: number;
 }
 
 /** Thrown when QBO's total differs from Stripe's by even a cent: the object is posted, a person must look. */
@@ -36,6 +38,44 @@ export class TotalsMismatchError extends PermanentError {
       detail: `qboId=${qboId} expected=${expected} actual=${actual}`,
     });
   }
+}
+
+/**
+ * A Stripe void of an invoice QBO already has money applied to (a payment, a credit memo through a payment):
+ * voiding it in QBO would detach that money and leave it unapplied on the customer, so a person decides
+ * (DESIGN section 6: "only if nothing is applied to it; else review").
+ */
+export class InvoiceHasAppliedPaymentsError extends PermanentError {
+  constructor(
+    readonly qboId: string,
+    detail: string,
+  ) {
+    super(`QBO invoice ${qboId} has payments or credits applied; not voided`, {
+      code: 'invoice_has_applied_payments',
+      detail: `qboId=${qboId} ${detail}`,
+    });
+  }
+}
+
+/** LinkedTxn types on a QBO invoice that mean money was applied to it. */
+const APPLIED_TXN_TYPES = new Set(['Payment', 'CreditMemo']);
+
+const amountText = (value: unknown): string => (typeof value === 'number' ? value.toFixed(3) : String(value));
+
+/**
+ * What is applied to a QBO invoice, as id-only text for the review item, or undefined when nothing is: an open
+ * Balance below TotalAmt, or a LinkedTxn of a payment or credit memo (QBO lists one even when it nets to zero).
+ */
+export function appliedToInvoice(invoice: QboObject): string | undefined {
+  const links = (Array.isArray(invoice.LinkedTxn) ? (invoice.LinkedTxn as unknown[]) : [])
+    .map((link) => (typeof link === 'object' && link !== null ? (link as Record<string, unknown>) : {}))
+    .filter((link) => APPLIED_TXN_TYPES.has(String(link.TxnType)));
+  const total = invoice.TotalAmt;
+  const balance = invoice.Balance;
+  const paidDown = total !== undefined && balance !== undefined && !sameAmount(amountText(total), balance);
+  if (!paidDown && links.length === 0) return undefined;
+  const linked = links.map((link) => `${String(link.TxnType)}:${String(link.TxnId)}`).join(',');
+  return `TotalAmt=${String(total)} Balance=${String(balance)}${linked ? ` LinkedTxn=${linked}` : ''}`;
 }
 
 function marker(stripeId: string): string {
@@ -93,6 +133,10 @@ async function performWrite(
   if (!targetId) throw new PermanentError(`${operation.operation} needs a target`, { code: 'missing_target' });
   const current = await qbo.read(operation.entity, targetId);
   const target = { Id: targetId, SyncToken: String(current.SyncToken ?? '0') };
+  if (operation.operation === 'void' && operation.entity === 'Invoice') {
+    const applied = appliedToInvoice(current);
+    if (applied !== undefined) throw new InvoiceHasAppliedPaymentsError(targetId, applied);
+  }
   if (operation.operation === 'void') return qbo.voidTxn(operation.entity, target, { requestId: operation.requestId });
   if (operation.operation === 'delete') return qbo.delete(operation.entity, target, { requestId: operation.requestId });
   throw new PermanentError(`unsupported operation ${operation.operation}`, { code: 'unsupported_operation' });
@@ -116,7 +160,7 @@ export async function writeOnce(
     requestId: operation.requestId,
     qboEntity: operation.entity,
     leaseOwner: context.leaseOwner,
-    leaseMs: LEASE_MS,
+    leaseMs: context.leaseMs ?? LEASE_MS,
     now: context.now(),
   });
   if (reservation.outcome === 'already_posted') return { kind: 'already_posted', entry: reservation.entry };

@@ -102,12 +102,12 @@ export class LocalArchiver {
         } catch {
           message = {};
         }
+        // The column names a BigQuery subscription's write_metadata fills; the Stripe object itself is never kept.
         const metadata: Record<string, unknown> = {
-          messageId: delivery.messageId,
-          publishTime: delivery.publishTime ?? new Date().toISOString(),
-          subscription: delivery.subscription ?? null,
+          subscription_name: delivery.subscription ?? null,
+          message_id: delivery.messageId,
+          publish_time: delivery.publishTime ?? new Date().toISOString(),
           attributes: JSON.stringify(delivery.attributes),
-          data: table === 'dead_letters' ? text : undefined,
         };
         await this.insert(table, message, metadata);
         res.status(204).end();

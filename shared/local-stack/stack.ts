@@ -25,7 +25,9 @@ import { openDuckDbStores, type DuckDbStores } from '../stores/duckdb';
 import { buildRuntime, type Runtime } from '../runtime/runtime';
 import type { HttpHandler } from '../runtime/lazy-handler';
 import { createQboAccess } from '../runtime/qbo-access';
+import { createLogger } from '../observability/logger';
 import { LocalArchiver } from './archiver';
+import { injectCommitCrashes } from './crash-injection';
 import { startPubSubEmulator, type RunningEmulator } from './emulators';
 import { ensureLocalTopology, type PushRoute } from './topology';
 import { buildDemoTenant, DEMO_TENANT_COMPANY } from './demo-tenant';
@@ -51,7 +53,24 @@ export interface LocalStackOptions {
   logLevel?: string;
   /** Consumer dead-letter threshold (10, as production). */
   maxDeliveryAttempts?: number;
+  /**
+   * Consumer redelivery backoff in seconds, off by default: the emulator honours a retry policy but then drops for
+   * good every message whose push met a refused connection (a stack restarting), where without one it redelivers
+   * them once the endpoint is back (measured with the gcloud Pub/Sub emulator; see topology.ts).
+   */
+  retryBackoffSeconds?: { minimum: number; maximum: number };
+  /** Ledger lease per attempt (5 s locally; production's 120 s): shorter than the redeliveries take. */
+  leaseMs?: number;
+  /** Chaos only: this fraction of ledger commits crash after the QBO write, as a killed consumer would. */
+  crashBeforeCommit?: number;
 }
+
+/**
+ * Without a retry policy the emulator redelivers a refused message about once a second, so ten attempts span
+ * about ten seconds (production: 10–600 s backoff, the better part of an hour). A crashed attempt's lease must
+ * run out well inside that, or its object is dead-lettered instead of taken over.
+ */
+const LOCAL_LEASE_MS = 5_000;
 
 export interface StackTenant {
   tenantId: string;
@@ -68,6 +87,8 @@ export interface LocalStack {
   simulator: QboSimulator | undefined;
   qboBaseUrl: string;
   topicPrefix: string;
+  /** Commits turned into crashes so far (`crashBeforeCommit`). */
+  injectedCrashes(): number;
   stop(): Promise<void>;
 }
 
@@ -155,6 +176,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     }
 
+    // One logger per function, as each would have deployed (a child's binding would repeat the `function` key).
+    const loggerFor = (functionName: string) => createLogger({ functionName, level: runtime.config.logLevel });
+    const crashInjection = options.crashBeforeCommit
+      ? injectCommitCrashes(stores, options.crashBeforeCommit)
+      : undefined;
+    const consumerStores = crashInjection?.stores ?? stores;
     const stackId = randomUUID().slice(0, 8);
     const servers: Server[] = [];
     cleanups.push(async () => {
@@ -180,7 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         secrets: runtime.secrets,
         tenants: stores.tenants,
         audit: runtime.audit,
-        logger: runtime.logger.child({ function: 'stripe-webhook' }),
+        logger: loggerFor('stripe-webhook'),
         validators: runtime.validators,
         topicPrefix,
         now: runtime.now,
@@ -191,9 +218,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const consumer = createEntityConsumer({
         entity,
         functionName: ENTITY_CONSUMER[entity],
-        logger: runtime.logger.child({ function: ENTITY_CONSUMER[entity] }),
+        logger: loggerFor(ENTITY_CONSUMER[entity]),
         validators: runtime.validators,
-        stores,
+        stores: consumerStores,
         audit: runtime.audit,
         publisher: runtime.publisher,
         topicPrefix,
@@ -202,6 +229,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         now: runtime.now,
         instanceId: stackId,
         maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+        leaseMs: options.leaseMs ?? LOCAL_LEASE_MS,
       });
       urls[ENTITY_CONSUMER[entity]] = await serve(ENTITY_CONSUMER[entity], consumer.handle, nextPort());
     }
@@ -246,6 +274,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         subscription: sub(ENTITY_CONSUMER[entity]),
         endpoint: urls[ENTITY_CONSUMER[entity]]!,
         maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+        ...(options.retryBackoffSeconds ? { retryBackoffSeconds: options.retryBackoffSeconds } : {}),
       });
       routes.push({
         topic,
@@ -258,18 +287,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // A pull subscription, as in production: `stripe-qbo dlq list|redrive` reads it.
         endpoint: '',
       });
+      routes.push({
+        topic: deadLetterTopicName(topicPrefix, ENTITY_TOPIC[entity]),
+        subscription: sub(`${ENTITY_TOPIC[entity]}-dead-letter-to-archive`),
+        // Production's BigQuery subscription into dead_letters, played by the archiver.
+        endpoint: `${urls.archiver}/archive/dead_letters`,
+      });
     }
     routes.push({
       topic: topicName(topicPrefix, CONTROL_TOPICS.schedulerTicks),
       subscription: sub('replay'),
       endpoint: urls.replay,
       maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+      ...(options.retryBackoffSeconds ? { retryBackoffSeconds: options.retryBackoffSeconds } : {}),
     });
     routes.push({
       topic: topicName(topicPrefix, CONTROL_TOPICS.opsBackfill),
       subscription: sub('backfill'),
       endpoint: urls.backfill,
       maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+      ...(options.retryBackoffSeconds ? { retryBackoffSeconds: options.retryBackoffSeconds } : {}),
     });
     routes.push({
       topic: topicName(topicPrefix, CONTROL_TOPICS.auditRecords),
@@ -295,7 +332,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         `${JSON.stringify({ ...urls, tenants: stackTenants, startedAt: new Date().toISOString(), pid: process.pid }, null, 2)}\n`,
       );
     }
-    return { urls, tenants: stackTenants, runtime, stores, archiver, simulator, qboBaseUrl, topicPrefix, stop };
+    return {
+      urls,
+      tenants: stackTenants,
+      runtime,
+      stores,
+      archiver,
+      simulator,
+      qboBaseUrl,
+      topicPrefix,
+      injectedCrashes: () => crashInjection?.crashes() ?? 0,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -31,7 +31,7 @@ export function stripeClientOptions(apiBase: string | undefined): Stripe.StripeC
  * Stripe reads for the consumers, one client per tenant key (pinned API version, the library's own retries on
  * 429/5xx with backoff). A tenant whose key is missing fails as auth: a person must add it.
  */
-export function createStripeReader(runtime: Runtime): StripeReader {
+export function createStripeReader(runtime: Pick<Runtime, 'config' | 'secrets' | 'now'>): StripeReader {
   const clients = new Map<string, Stripe>();
   const clientFor = async (tenant: TenantSettings): Promise<Stripe> => {
     const cached = clients.get(tenant.tenantId);
@@ -81,6 +81,17 @@ export function createStripeReader(runtime: Runtime): StripeReader {
         { tenantId: tenant.tenantId, source: 'dependency', receivedAt: now.toISOString() },
       );
       return result.kind === 'normalized' ? result.event : undefined;
+    },
+    async productName(tenant, productId) {
+      const stripe = await clientFor(tenant);
+      try {
+        const product = await stripe.products.retrieve(productId, {}, accountOptions(tenant));
+        return product.name === '' ? undefined : product.name;
+      } catch (error) {
+        // A product deleted since the invoice was issued has no name to match: its lines go on defaultItem.
+        if (error instanceof Stripe.errors.StripeError && error.code === 'resource_missing') return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -158,6 +158,9 @@ export async function runConnectQbo(argv: string[], io: CliIo & ConnectQboDeps):
     return 1;
   }
   await writeStoredTokens(secrets, tenantId, storedTokensFrom(issued, issued.realmId, now()));
-  io.stdout(`tenant ${tenantId} connected to QBO realm ${issued.realmId}`);
+  // Tokens only: the tenant's status lives in the store, which this command does not open (Secret Manager alone).
+  io.stdout(
+    `tenant ${tenantId} connected to QBO realm ${issued.realmId}; if it was needs_reauth, run tenant activate ${tenantId}`,
+  );
   return 0;
 }

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { v1 } from '@google-cloud/pubsub';
 import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
 import { deadLetterTopicName, ENTITIES, ENTITY_TOPIC, topicName } from '../../messaging/topics';
+import { parseStoredTokens } from '../../qbo/auth/token-provider';
+import { secretNames } from '../../secrets/secret-store';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
 import { runOps, type OpsCommand } from '../ops-context';
@@ -164,7 +166,11 @@ export const dlqCommand: OpsCommand = async (argv, context, out) => {
   return 0;
 };
 
-/** `tenant put FILE`, `tenant get ID`, `tenant list`, `tenant check ID`. */
+/**
+ * `tenant put FILE`, `tenant get ID`, `tenant list`, `tenant check ID`, `tenant activate ID`.
+ * `activate` is the second half of a reconnect: after `connect-qbo` stored a new token pair it clears `needs_reauth`
+ * (a settings `put` never does), so consumers post again and the next replay republishes what was parked for auth.
+ */
 export const tenantCommand: OpsCommand = async (argv, context, out) => {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -206,11 +212,32 @@ export const tenantCommand: OpsCommand = async (argv, context, out) => {
     out.stdout(`stored tenant ${settings.tenantId}`);
     return 0;
   }
+  if (action === 'activate') {
+    if (!argument) throw new UsageError('tenant activate needs a tenant id');
+    const tenant = await context.stores.tenants.get(argument);
+    if (!tenant) {
+      out.stderr(`no tenant ${argument}`);
+      return 1;
+    }
+    // Tokens for another company would post this tenant's books into the wrong QBO file.
+    const tokens = parseStoredTokens(await context.secrets.read(secretNames.qboTokens(argument)));
+    if (!tokens || tokens.realmId !== tenant.qbo.realmId) {
+      out.stderr(
+        tokens
+          ? `tenant ${argument} is connected to realm ${tokens.realmId}, its settings name ${tenant.qbo.realmId}`
+          : `tenant ${argument} has no QBO tokens: run connect-qbo --tenant ${argument} first`,
+      );
+      return 1;
+    }
+    await context.stores.tenants.setStatus(argument, 'active', 'reconnected');
+    out.stdout(`tenant ${argument} active (realm ${tenant.qbo.realmId}); replay --tenant ${argument} catches up`);
+    return 0;
+  }
   if (action === 'check') {
     const { tenantCheckCommand } = await import('./tenant-check');
     return tenantCheckCommand(argv.slice(1), context, out);
   }
-  throw new UsageError(`unknown tenant action "${action ?? ''}" (put, get, list, check)`);
+  throw new UsageError(`unknown tenant action "${action ?? ''}" (put, get, list, check, activate)`);
 };
 
 export const OPS_COMMANDS: Record<string, OpsCommand> = {

@@ -44,7 +44,12 @@ export interface QboSimulatorOptions {
   now?: () => number;
 }
 
-export type FaultKind = 'throttle' | '5xx' | 'timeout_after_commit' | 'auth_expired';
+/**
+ * `auth_expired`: the request's access token runs out now (a refresh fixes it). `auth_revoked`: the grant behind the
+ * request's token is revoked, as when someone disconnects the app on QBO's side: that request and every later one
+ * made with a token of the grant get 401, and refreshing answers `invalid_grant` until the tenant reconnects.
+ */
+export type FaultKind = 'throttle' | '5xx' | 'timeout_after_commit' | 'auth_expired' | 'auth_revoked';
 
 export interface InjectedFault {
   kind: FaultKind;
@@ -76,7 +81,13 @@ export type { SeedCompany } from './company';
 export type { IssuedTokens } from './oauth-state';
 export { DEMO_COMPANY, DEMO_REALM_ID, DEMO_ACCOUNT_IDS, DEMO_ITEM_IDS } from './demo-company';
 
-const FAULT_KINDS: ReadonlySet<string> = new Set(['throttle', '5xx', 'timeout_after_commit', 'auth_expired']);
+const FAULT_KINDS: ReadonlySet<string> = new Set([
+  'throttle',
+  '5xx',
+  'timeout_after_commit',
+  'auth_expired',
+  'auth_revoked',
+]);
 
 interface ArmedFault extends InjectedFault {
   remaining: number;
@@ -166,6 +177,7 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
 
     const fault = takeFault(realmId, qboEntityName(entity) ?? entity, isWrite);
     if (fault === 'auth_expired') oauth.expireAccessToken(token);
+    if (fault === 'auth_revoked') oauth.revoke(token);
     const grant = oauth.realmOf(token);
     if (!grant || grant.realmId !== realmId) return send(response, authFault(now(), reference));
     if (fault === 'throttle') {

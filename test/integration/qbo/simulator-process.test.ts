@@ -3,7 +3,7 @@ import { startQboSimulatorProcess } from '../../../shared/qbo/simulator/main';
 import type { SimulatorProcess } from '../../../shared/qbo/simulator/main';
 
 const ENTRY = join(__dirname, '../../../shared/qbo/simulator/main.ts');
-const REGISTER = ['--require', join(__dirname, 'ts-register.cjs')];
+const REGISTER = ['--require', join(__dirname, '../../support/ts-register.cjs')];
 
 describe('QBO simulator in its own process, driven over /__sim', () => {
   let sim: SimulatorProcess;

@@ -61,7 +61,12 @@ describe('invoice.finalized → Invoice', () => {
       ['DiscountLineDetail', 33.93],
       ['SalesItemLineDetail', 18.05],
     ]);
-    expect(qboLines[0]?.SalesItemLineDetail).toMatchObject({ ItemRef: { value: '1' }, Qty: 6, UnitPrice: 29 });
+    // The fixture's product has no mapping in the settings: the consumer resolves the item of the same name.
+    expect(qboLines[0]?.SalesItemLineDetail).toMatchObject({
+      ItemRef: { $ref: 'item:prod_IxQQWtyij0rvGp' },
+      Qty: 6,
+      UnitPrice: 29,
+    });
     expect(qboLines[2]?.DiscountLineDetail).toEqual({ PercentBased: false, DiscountAccountRef: { value: '86' } });
     expect(qboLines[3]?.SalesItemLineDetail).toMatchObject({ ItemRef: { value: '2' } });
     expect(qboTotalCents(qboLines)).toBe(24512);
@@ -72,18 +77,46 @@ describe('invoice.finalized → Invoice', () => {
     });
   });
 
-  it('maps a line to the item of its Stripe product, else to defaultItem', () => {
+  it('maps a line to the item of its Stripe product, else leaves the item of the same name to the consumer', () => {
     const invoice = buildInvoice({
       lineSpecs: [
         { amount: 500, product: 'prod_X' },
         { amount: 700, product: 'prod_unmapped' },
+        { amount: 300, product: 'prod_unmapped' },
       ],
     });
     const qboLines = linesOf(onlyOperation(buildPlan({ event: buildEvent('invoice.finalized', invoice), settings })));
     expect(qboLines.map((l) => (l.SalesItemLineDetail as { ItemRef: unknown }).ItemRef)).toEqual([
       { value: '5' },
-      { value: '1' },
+      { $ref: 'item:prod_unmapped' },
+      { $ref: 'item:prod_unmapped' },
     ]);
+  });
+
+  it('puts a line that names no product (a one-off amount) on defaultItem', () => {
+    const invoice = buildInvoice({ lineSpecs: [{ amount: 700 }] });
+    const line = (invoice.lines as { data: Record<string, unknown>[] }).data[0]!;
+    delete line.pricing;
+    const [qboLine] = linesOf(onlyOperation(buildPlan({ event: buildEvent('invoice.finalized', invoice), settings })));
+    expect(qboLine?.SalesItemLineDetail).toMatchObject({ ItemRef: { value: '1' } });
+  });
+
+  it('still requires defaultItem for an unmapped product, because it is the fallback of the name lookup', () => {
+    const invoice = buildInvoice({ lineSpecs: [{ amount: 700, product: 'prod_unmapped' }] });
+    const noDefault = buildSettings({ items: { taxItem: '2', byStripeProduct: { prod_X: '5' } } });
+    expect(buildPlan({ event: buildEvent('invoice.finalized', invoice), settings: noDefault })).toEqual({
+      operations: [],
+      parked: { reason: 'settings_incomplete', detail: 'items.defaultItem' },
+    });
+  });
+
+  it('needs no defaultItem when every product is mapped', () => {
+    const invoice = buildInvoice({ lineSpecs: [{ amount: 700, product: 'prod_X' }] });
+    const mappedOnly = buildSettings({ items: { taxItem: '2', byStripeProduct: { prod_X: '5' } } });
+    const [qboLine] = linesOf(
+      onlyOperation(buildPlan({ event: buildEvent('invoice.finalized', invoice), settings: mappedOnly })),
+    );
+    expect(qboLine?.SalesItemLineDetail).toMatchObject({ ItemRef: { value: '5' } });
   });
 
   it('dates the invoice and each ServiceDate in the tenant time zone (03:30 UTC is yesterday in Los Angeles)', () => {

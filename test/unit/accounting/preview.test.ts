@@ -140,13 +140,50 @@ describe('stripe-qbo preview', () => {
     for (const operation of plan.operations) expect(qboProblems(operation)).toEqual([]);
   });
 
-  async function runPreviewWith(eventJson: string): Promise<{ code: number; stdout: string }> {
+  it('prints the mapped item for a mapped product, and a $ref to the item of the same name for an unmapped one', async () => {
+    const object = JSON.parse(await readFile(at('object-invoice-multiline-discount-tax.json'), 'utf8')) as unknown;
+    const event = JSON.stringify({
+      id: 'evt_1',
+      object: 'event',
+      type: 'invoice.finalized',
+      created: 1744986363,
+      livemode: false,
+      data: { object },
+    });
+    const tenant = JSON.parse(await readFile(at('tenant-acme.json'), 'utf8')) as { items: Record<string, unknown> };
+    const itemRefs = (stdout: string) =>
+      (JSON.parse(stdout) as Plan).operations.flatMap((operation) =>
+        (operation.body.Line as { SalesItemLineDetail?: { ItemRef: unknown } }[]).flatMap((line) =>
+          line.SalesItemLineDetail ? [line.SalesItemLineDetail.ItemRef] : [],
+        ),
+      );
+    const mapped = await runPreviewWith(event);
+    expect(itemRefs(mapped.stdout)).toEqual([{ value: '5' }, { value: '5' }, { value: '2' }]);
+    const unmapped = await runPreviewWith(
+      event,
+      JSON.stringify({ ...tenant, items: { ...tenant.items, byStripeProduct: {} } }),
+    );
+    expect(unmapped.code).toBe(0);
+    expect(itemRefs(unmapped.stdout)).toEqual([
+      { $ref: 'item:prod_IxQQWtyij0rvGp' },
+      { $ref: 'item:prod_IxQQWtyij0rvGp' },
+      { value: '2' },
+    ]);
+    for (const operation of (JSON.parse(unmapped.stdout) as Plan).operations)
+      expect(qboProblems(operation)).toEqual([]);
+  });
+
+  async function runPreviewWith(eventJson: string, tenantJson?: string): Promise<{ code: number; stdout: string }> {
     let stdout = '';
     const code = await runPreview(['--tenant', 'tenant.json', 'event.json'], {
       stdout: (s) => (stdout += s),
       stderr: () => undefined,
       readFile: (path) =>
-        path === 'event.json' ? Promise.resolve(eventJson) : readFile(at('tenant-acme.json'), 'utf8'),
+        path === 'event.json'
+          ? Promise.resolve(eventJson)
+          : tenantJson !== undefined
+            ? Promise.resolve(tenantJson)
+            : readFile(at('tenant-acme.json'), 'utf8'),
     });
     return { code, stdout };
   }

@@ -3,6 +3,11 @@
 const { readFileSync } = require('node:fs');
 const swc = require('@swc/core');
 
+// Resolution tries extensions in insertion order: `.ts` goes before `.json`, or `schemas/x.schema` would load the
+// emitted `x.schema.json` instead of `x.schema.ts`.
+const later = ['.json', '.node'].map((ext) => [ext, require.extensions[ext]]);
+for (const [ext] of later) delete require.extensions[ext];
+
 require.extensions['.ts'] = (module, filename) => {
   const { code } = swc.transformSync(readFileSync(filename, 'utf8'), {
     filename,
@@ -11,3 +16,5 @@ require.extensions['.ts'] = (module, filename) => {
   });
   module._compile(code, filename);
 };
+
+for (const [ext, load] of later) require.extensions[ext] = load;

@@ -1,0 +1,100 @@
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import { classifyError, SettingsIncompleteError } from '../errors';
+import { qboLiteral, type QboObject, type QboWriter } from './qbo-port';
+
+/** The name of a Stripe product, or undefined when Stripe has no such product (the consumer's StripeReader). */
+export type ProductNameSource = (tenant: TenantSettings, productId: string) => Promise<string | undefined>;
+
+export interface ProductItemLookupDeps {
+  /** Undefined where no Stripe reader is wired: every unmapped product then goes on `defaultItem`. */
+  productName: ProductNameSource | undefined;
+  /** Epoch ms. */
+  now(): number;
+  ttlMs?: number;
+}
+
+/**
+ * How long one instance trusts what it found: a busy invoice stream asks QBO once per product, and an item an
+ * accountant adds or renames is picked up within minutes.
+ */
+export const PRODUCT_ITEM_TTL_MS = 10 * 60_000;
+const MAX_CACHED_PRODUCTS = 10_000;
+
+/** QBO Item names hold 100 characters and no colon (the colon joins parent and sub-item in FullyQualifiedName). */
+const QBO_ITEM_NAME_MAX = 100;
+
+function couldBeItemName(name: string): boolean {
+  return name.length <= QBO_ITEM_NAME_MAX && !/[:\t\n]/.test(name);
+}
+
+/** QBO keeps Item names unique regardless of case, so a case-only difference is still the same item. */
+function sameName(a: unknown, b: string): boolean {
+  return typeof a === 'string' && a.trim().toLowerCase() === b.toLowerCase();
+}
+
+/** Category items group others on QBO's product list and cannot stand on a sales line. */
+function canSell(item: QboObject): boolean {
+  return item.Active !== false && item.Type !== 'Category';
+}
+
+interface CachedLookup {
+  expiresAt: number;
+  itemId: Promise<string | undefined>;
+}
+
+/**
+ * The middle step of the ItemRef rule (DESIGN section 6: product mapping → item of the same name → `defaultItem`),
+ * for lines whose plan carries `{"$ref":"item:<product>"}`. It reads; it never creates Items, and it keeps product
+ * names out of errors and logs (they can name a customer's deal).
+ */
+export function createProductItemLookup(deps: ProductItemLookupDeps) {
+  const ttlMs = deps.ttlMs ?? PRODUCT_ITEM_TTL_MS;
+  const cache = new Map<string, CachedLookup>();
+
+  async function itemNamedLike(tenant: TenantSettings, qbo: QboWriter, productId: string) {
+    const name = (await deps.productName?.(tenant, productId))?.trim();
+    if (!name || !couldBeItemName(name)) return undefined;
+    let items: QboObject[];
+    try {
+      items = await qbo.query(`SELECT * FROM Item WHERE Name = ${qboLiteral(name)}`);
+    } catch (error) {
+      // A name QBO's query language refuses cannot be an Item's name either: the line goes on defaultItem.
+      // Throttling, outages and expired tokens still fail the attempt, which Pub/Sub then retries.
+      if (classifyError(error).failureClass === 'rejected') return undefined;
+      throw error;
+    }
+    const item = items.find((candidate) => sameName(candidate.Name, name) && canSell(candidate));
+    return item?.Id === undefined ? undefined : String(item.Id);
+  }
+
+  function forget(now: number): void {
+    for (const [key, entry] of cache) if (entry.expiresAt <= now) cache.delete(key);
+    if (cache.size >= MAX_CACHED_PRODUCTS) cache.clear();
+  }
+
+  /** The QBO Item id for a line of an unmapped Stripe product: the active item of the same name, else `defaultItem`. */
+  return async function itemForProduct(tenant: TenantSettings, qbo: QboWriter, productId: string): Promise<string> {
+    const key = `${tenant.tenantId}\n${tenant.qbo.realmId}\n${productId}`;
+    const now = deps.now();
+    let entry = cache.get(key);
+    if (entry === undefined || entry.expiresAt <= now) {
+      if (cache.size >= MAX_CACHED_PRODUCTS) forget(now);
+      // The promise is what is cached, so the lines of concurrent invoices share one lookup.
+      const lookup: CachedLookup = { expiresAt: now + ttlMs, itemId: itemNamedLike(tenant, qbo, productId) };
+      cache.set(key, lookup);
+      // A lookup that failed (Stripe or QBO unavailable) is not remembered: the retry asks again.
+      lookup.itemId.catch(() => {
+        if (cache.get(key) === lookup) cache.delete(key);
+      });
+      entry = lookup;
+    }
+    const itemId = await entry.itemId;
+    if (itemId !== undefined) return itemId;
+    // Unreachable through buildPlan, which parks an unmapped line's plan when defaultItem is missing.
+    const fallback = tenant.items.defaultItem;
+    if (fallback === undefined) throw new SettingsIncompleteError(['items.defaultItem']);
+    return fallback;
+  };
+}
+
+export type ProductItemLookup = ReturnType<typeof createProductItemLookup>;

@@ -1,0 +1,87 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseConfig } from '../../../shared/config/config';
+import { createStripeReader } from '../../../shared/runtime/stripe-reader';
+import { secretNames } from '../../../shared/secrets/secret-store';
+import { buildTenantSettings } from '../../support/tenants';
+import { MemorySecretStore, TEST_STRIPE_KEY } from './support';
+
+/** GET /v1/products/:id as Stripe answers it: the product, or 404 `resource_missing` with Stripe's error body. */
+const PRODUCTS: Record<string, Record<string, unknown>> = {
+  prod_garden: {
+    id: 'prod_garden',
+    object: 'product',
+    active: false,
+    created: 1_735_689_600,
+    livemode: false,
+    name: "Gardener's Plan",
+    type: 'service',
+  },
+};
+
+describe("the consumers' Stripe reader: a product's name through stripe-node over HTTP", () => {
+  let server: Server;
+  let url: string;
+  const requests: Array<{ path: string; account: string | undefined; version: string | undefined }> = [];
+  const secrets = new MemorySecretStore();
+
+  const header = (req: IncomingMessage, name: string) => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://stripe').pathname;
+      requests.push({ path, account: header(req, 'stripe-account'), version: header(req, 'stripe-version') });
+      const id = /^\/v1\/products\/([^/]+)$/.exec(path)?.[1];
+      const product = id === undefined ? undefined : PRODUCTS[decodeURIComponent(id)];
+      res.writeHead(product ? 200 : 404, { 'content-type': 'application/json', 'request-id': 'req_test' });
+      res.end(
+        JSON.stringify(
+          product ?? {
+            error: {
+              type: 'invalid_request_error',
+              code: 'resource_missing',
+              param: 'id',
+              message: `No such product: '${id ?? ''}'`,
+            },
+          },
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await secrets.write(secretNames.stripeApiKey('acme'), TEST_STRIPE_KEY);
+  });
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+
+  const reader = () =>
+    createStripeReader({
+      config: parseConfig({ GOOGLE_CLOUD_PROJECT: 'stripe-qbo-test', STRIPE_API_BASE: url }),
+      secrets,
+      now: () => new Date('2026-01-01T00:00:00Z'),
+    });
+
+  it('reads the name of a product, archived ones included (old invoices sell them)', async () => {
+    expect(await reader().productName(buildTenantSettings(), 'prod_garden')).toBe("Gardener's Plan");
+    expect(requests.at(-1)).toMatchObject({ path: '/v1/products/prod_garden', account: undefined });
+    expect(requests.at(-1)?.version).toMatch(/^20\d\d-\d\d-\d\d\./);
+  });
+
+  it('answers undefined for a product Stripe no longer has', async () => {
+    expect(await reader().productName(buildTenantSettings(), 'prod_gone')).toBeUndefined();
+  });
+
+  it("asks on the connected account's behalf for a Connect tenant", async () => {
+    const tenant = buildTenantSettings({ stripe: { accountId: 'acct_1Connected', livemode: false } });
+    expect(await reader().productName(tenant, 'prod_garden')).toBe("Gardener's Plan");
+    expect(requests.at(-1)).toMatchObject({ path: '/v1/products/prod_garden', account: 'acct_1Connected' });
+  });
+});
