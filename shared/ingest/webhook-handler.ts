@@ -38,6 +38,35 @@ export interface StripeWebhookDeps {
   topicPrefix: string;
   now: () => Date;
   maxBodyBytes?: number;
+  /**
+   * How long an instance reuses a webhook secret or tenant it has read (default 60 s). Reading both per request
+   * costs a Secret Manager call and a Firestore read on every Stripe event, the bulk of the webhook's latency
+   * above a bare publish. A secret rolled in Stripe is picked up at once: a signature that fails against the
+   * cached secret is checked again against a fresh read.
+   */
+  cacheTtlMs?: number;
+}
+
+/** Entries beyond this are dropped wholesale: forged tenant ids must not grow an instance's memory. */
+const MAX_CACHED_ENTRIES = 10_000;
+
+/** A failed signature re-reads its secret at most this often: forged requests must not hammer Secret Manager. */
+const SECRET_RECHECK_MS = 5_000;
+
+/** A per-instance read-through cache; a miss (undefined) is cached too. */
+function ttlCache<T>(ttlMs: number, now: () => number) {
+  const entries = new Map<string, { value: T | undefined; loadedAt: number }>();
+  return {
+    /** The cached value unless it is older than `maxAgeMs` (the time to live by default). */
+    async get(key: string, load: () => Promise<T | undefined>, maxAgeMs = ttlMs): Promise<T | undefined> {
+      const hit = entries.get(key);
+      if (hit && now() - hit.loadedAt < maxAgeMs) return hit.value;
+      const value = await load();
+      if (entries.size >= MAX_CACHED_ENTRIES) entries.clear();
+      entries.set(key, { value, loadedAt: now() });
+      return value;
+    },
+  };
 }
 
 type Route = { kind: 'tenant'; tenantId: string } | { kind: 'connect' };
@@ -75,6 +104,10 @@ function send(res: Response, reply: WebhookReply): void {
  */
 export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request, res: Response) => Promise<void> {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
+  const cacheTtlMs = deps.cacheTtlMs ?? 60_000;
+  const clock = () => deps.now().getTime();
+  const secretCache = ttlCache<string>(cacheTtlMs, clock);
+  const tenantCache = ttlCache<TenantSettings>(cacheTtlMs, clock);
 
   async function audit(
     tenantId: string,
@@ -130,12 +163,14 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
     envelope: StripeEventEnvelope,
   ): Promise<{ tenant: TenantSettings } | { unknown: string }> {
     if (route.kind === 'tenant') {
-      const tenant = await deps.tenants.get(route.tenantId);
-      return tenant ? { tenant } : { unknown: route.tenantId };
+      const tenantId = route.tenantId;
+      const tenant = await tenantCache.get(`tenant:${tenantId}`, () => deps.tenants.get(tenantId));
+      return tenant ? { tenant } : { unknown: tenantId };
     }
-    if (envelope.account === undefined) return { unknown: CONNECT_PLATFORM_AUDIT_TENANT };
-    const tenant = await deps.tenants.findByStripeAccount(envelope.account);
-    return tenant ? { tenant } : { unknown: envelope.account };
+    const account = envelope.account;
+    if (account === undefined) return { unknown: CONNECT_PLATFORM_AUDIT_TENANT };
+    const tenant = await tenantCache.get(`account:${account}`, () => deps.tenants.findByStripeAccount(account));
+    return tenant ? { tenant } : { unknown: account };
   }
 
   async function handle(req: Request, receivedAt: Date): Promise<WebhookReply> {
@@ -153,13 +188,15 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
       return webhookError(400, 'signature_missing', 'the Stripe-Signature header is missing');
     // No secret means nobody can have signed for this route: the same answer as a forged signature, so the
     // response does not reveal which tenant ids exist.
-    const secrets = parseWebhookSecrets(await deps.secrets.read(secretName));
-    const verified = verifyStripeSignature(
-      req.rawBody ?? Buffer.alloc(0),
-      signatureHeader,
-      secrets,
-      receivedAt.getTime(),
-    );
+    const verify = async (maxAgeMs?: number) => {
+      const secrets = parseWebhookSecrets(
+        await secretCache.get(secretName, () => deps.secrets.read(secretName), maxAgeMs),
+      );
+      return verifyStripeSignature(req.rawBody ?? Buffer.alloc(0), signatureHeader, secrets, receivedAt.getTime());
+    };
+    let verified = await verify();
+    // The secret may have been rolled (or the tenant connected) since this instance cached it.
+    if (!verified.ok && verified.reason === 'signature_invalid') verified = await verify(SECRET_RECHECK_MS);
     if (!verified.ok) {
       deps.logger.warn({ reason: verified.reason, route: route.kind }, 'stripe webhook refused');
       if (verified.reason === 'malformed_json') return webhookError(400, 'malformed_json', 'the body is not JSON');

@@ -290,3 +290,61 @@ describe('the webhook answers every input and publishes only verified, handled e
     expect(Stripe.webhooks.DEFAULT_TOLERANCE).toBe(300);
   });
 });
+
+describe('the webhook caches secrets and tenants per instance, without missing a rolled secret', () => {
+  let harness: WebhookHarness;
+  let secretReads: number;
+  let tenantReads: number;
+
+  beforeEach(async () => {
+    harness = new WebhookHarness();
+    secretReads = 0;
+    tenantReads = 0;
+    const countingSecrets = {
+      read: (name: string) => {
+        secretReads += 1;
+        return harness.secrets.read(name);
+      },
+      write: (name: string, value: string) => harness.secrets.write(name, value),
+    };
+    await harness.start({ secrets: countingSecrets });
+    const tenants = harness.stores.tenants;
+    const get = tenants.get.bind(tenants);
+    tenants.get = (tenantId: string) => {
+      tenantReads += 1;
+      return get(tenantId);
+    };
+    await harness.secrets.write(secretNames.stripeWebhookSecret('acme'), SECRET);
+    await harness.stores.tenants.put(buildTenantSettings({ tenantId: 'acme' }));
+  });
+  afterEach(() => harness.stop());
+
+  const post = (body: string, secret: string) =>
+    request(harness.server())
+      .post('/acme')
+      .set('content-type', 'application/json')
+      .set('stripe-signature', signed(body, Math.floor(harness.clock.getTime() / 1000), secret).signature)
+      .send(body);
+  const event = (n: number) => withEvent(customerCreated, (e) => (e.id = `evt_cache_${n}`));
+
+  test('repeat events read the secret and the tenant once', async () => {
+    for (let n = 0; n < 5; n += 1) expect((await post(event(n), SECRET)).status).toBe(200);
+    expect(harness.publisher.published).toHaveLength(5);
+    expect(secretReads).toBe(1);
+    expect(tenantReads).toBe(1);
+  });
+
+  test('a secret rolled in Stripe is used at once; forged signatures re-read it at most every 5 s', async () => {
+    expect((await post(event(1), SECRET)).status).toBe(200);
+    harness.clock = new Date(harness.clock.getTime() + 6_000);
+    await harness.secrets.write(secretNames.stripeWebhookSecret('acme'), 'whsec_acme_rolled');
+    expect((await post(event(2), 'whsec_acme_rolled')).status).toBe(200);
+    expect(secretReads).toBe(2);
+    // Forgeries within 5 s of that read are refused from the cache.
+    for (let n = 3; n < 8; n += 1) expect((await post(event(n), 'whsec_forged')).status).toBe(400);
+    expect(secretReads).toBe(2);
+    harness.clock = new Date(harness.clock.getTime() + 61_000);
+    expect((await post(event(9), 'whsec_acme_rolled')).status).toBe(200);
+    expect(secretReads).toBe(3);
+  });
+});
