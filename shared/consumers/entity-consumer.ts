@@ -224,9 +224,17 @@ export function createEntityConsumer(deps: ConsumerDeps) {
         });
       }
       if (ref.field) {
-        // e.g. the customer of a basil invoice payment: read it off the QBO invoice we linked.
-        const linked = await context.qbo.read(ref.kind === 'invoice' ? 'Invoice' : ref.kind, id);
-        const value = (linked[ref.field] as { value?: unknown } | undefined)?.value;
+        // e.g. the customer of a basil invoice payment: the ledger kept it when the invoice was posted; entries
+        // from before it did are read off the QBO invoice we linked.
+        const owner =
+          ref.field === 'CustomerRef'
+            ? await deps.stores.ledger.get({ tenantId: tenant.tenantId, stripeId: ref.stripeId, operation: 'create' })
+            : undefined;
+        let value: unknown = owner?.qboCustomerId;
+        if (value === undefined) {
+          const linked = await context.qbo.read(ref.kind === 'invoice' ? 'Invoice' : ref.kind, id);
+          value = (linked[ref.field] as { value?: unknown } | undefined)?.value;
+        }
         if (typeof value !== 'string')
           throw new PermanentError(`${text} has no ${ref.field}`, { code: 'ref_field_missing', detail: text });
         id = value;

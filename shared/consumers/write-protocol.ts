@@ -194,9 +194,11 @@ export async function writeOnce(
   }
   const qboId = String(qboObject.Id ?? '');
   if (!qboId) throw new RetryableError(`QBO answered ${operation.entity} without an Id`, { code: 'qbo_no_id' });
+  const customerId = (qboObject.CustomerRef as { value?: unknown } | undefined)?.value;
   const entry = await context.ledger.commit(key, context.leaseOwner, {
     qboId,
     ...(qboObject.SyncToken !== undefined ? { qboSyncToken: String(qboObject.SyncToken) } : {}),
+    ...(typeof customerId === 'string' ? { qboCustomerId: customerId } : {}),
     ...(context.eventAt !== undefined ? { lastEventAt: context.eventAt } : {}),
     now: context.now(),
   });

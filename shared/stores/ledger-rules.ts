@@ -1,5 +1,5 @@
 import { RetryableError } from '../errors';
-import type { LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from './ports';
+import type { CommitResult, LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from './ports';
 
 /** A commit by an attempt whose lease was taken over: the other attempt owns the write now. */
 export class LeaseLostError extends RetryableError {
@@ -45,7 +45,7 @@ export function decideCommit(
   current: LedgerEntry | undefined,
   key: LedgerKey,
   leaseOwner: string,
-  result: { qboId: string; qboSyncToken?: string; now: number; lastEventAt?: string },
+  result: CommitResult,
 ): { write: boolean; entry: LedgerEntry } {
   if (!current || (current.state === 'pending' && current.leaseOwner !== leaseOwner))
     throw new LeaseLostError(key, current?.leaseOwner);
@@ -58,6 +58,7 @@ export function decideCommit(
     updatedAt: new Date(result.now).toISOString(),
   };
   if (result.qboSyncToken !== undefined) entry.qboSyncToken = result.qboSyncToken;
+  if (result.qboCustomerId !== undefined) entry.qboCustomerId = result.qboCustomerId;
   if (result.lastEventAt !== undefined) entry.lastEventAt = result.lastEventAt;
   return { write: true, entry };
 }

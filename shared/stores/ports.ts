@@ -34,6 +34,12 @@ export interface LedgerEntry extends LedgerKey {
   qboEntity: string;
   qboId?: string;
   qboSyncToken?: string;
+  /**
+   * The QBO customer a posted sales document belongs to. A later payment, refund or credit note names only the
+   * Stripe invoice, and reading the customer here saves it one QBO read of the invoice (QBO counts every
+   * request against the realm's 500 a minute).
+   */
+  qboCustomerId?: string;
   /** Epoch ms; a pending entry whose lease has expired may be taken over (then recovered by a probe). */
   leaseExpiresAt: number;
   leaseOwner: string;
@@ -59,16 +65,21 @@ export interface ReserveRequest extends LedgerKey {
   now: number;
 }
 
+/** What a commit records about the QBO object just written. */
+export interface CommitResult {
+  qboId: string;
+  qboSyncToken?: string;
+  qboCustomerId?: string;
+  now: number;
+  lastEventAt?: string;
+}
+
 export interface Ledger {
   get(key: LedgerKey): Promise<LedgerEntry | undefined>;
   /** Atomic create-if-absent (or take over an expired/failed entry). */
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /** Marks posted; only the lease owner may commit. */
-  commit(
-    key: LedgerKey,
-    leaseOwner: string,
-    result: { qboId: string; qboSyncToken?: string; now: number; lastEventAt?: string },
-  ): Promise<LedgerEntry>;
+  commit(key: LedgerKey, leaseOwner: string, result: CommitResult): Promise<LedgerEntry>;
   /** Gives up a lease after a failure that wrote nothing (so the next attempt need not probe). */
   release(
     key: LedgerKey,

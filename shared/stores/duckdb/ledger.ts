@@ -1,4 +1,4 @@
-import type { Ledger, LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from '../ports';
+import type { CommitResult, Ledger, LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from '../ports';
 import { decideCommit, decideRelease, decideReservation } from '../ledger-rules';
 import type { DuckDbDatabase, SqlRunner } from './connection';
 
@@ -17,6 +17,7 @@ interface LedgerRow {
   last_event_at: string | null;
   updated_at: string;
   detail: string | null;
+  qbo_customer_id: string | null;
 }
 
 function toEntry(row: LedgerRow): LedgerEntry {
@@ -36,6 +37,7 @@ function toEntry(row: LedgerRow): LedgerEntry {
   if (row.qbo_sync_token !== null) entry.qboSyncToken = row.qbo_sync_token;
   if (row.last_event_at !== null) entry.lastEventAt = row.last_event_at;
   if (row.detail !== null) entry.detail = row.detail;
+  if (row.qbo_customer_id !== null && row.qbo_customer_id !== undefined) entry.qboCustomerId = row.qbo_customer_id;
   return entry;
 }
 
@@ -53,7 +55,7 @@ async function read(sql: SqlRunner, key: LedgerKey): Promise<LedgerEntry | undef
 async function write(sql: SqlRunner, entry: LedgerEntry): Promise<void> {
   await sql.run(
     `INSERT OR REPLACE INTO ledger VALUES ($tenantId, $stripeId, $operation, $state, $requestId, $qboEntity, $qboId,
-       $qboSyncToken, $leaseExpiresAt, $leaseOwner, $attempts, $lastEventAt, $updatedAt, $detail)`,
+       $qboSyncToken, $leaseExpiresAt, $leaseOwner, $attempts, $lastEventAt, $updatedAt, $detail, $qboCustomerId)`,
     {
       ...keyParams(entry),
       state: entry.state,
@@ -67,6 +69,7 @@ async function write(sql: SqlRunner, entry: LedgerEntry): Promise<void> {
       lastEventAt: entry.lastEventAt ?? null,
       updatedAt: entry.updatedAt,
       detail: entry.detail ?? null,
+      qboCustomerId: entry.qboCustomerId ?? null,
     },
   );
 }
@@ -86,11 +89,7 @@ export class DuckDbLedger implements Ledger {
     });
   }
 
-  commit(
-    key: LedgerKey,
-    leaseOwner: string,
-    result: { qboId: string; qboSyncToken?: string; now: number; lastEventAt?: string },
-  ): Promise<LedgerEntry> {
+  commit(key: LedgerKey, leaseOwner: string, result: CommitResult): Promise<LedgerEntry> {
     return this.db.exclusive(async (sql) => {
       const decision = decideCommit(await read(sql, key), key, leaseOwner, result);
       if (decision.write) await write(sql, decision.entry);

@@ -23,6 +23,8 @@ export const OPERATIONAL_TABLES_SQL = [
      updated_at VARCHAR NOT NULL,
      detail VARCHAR,
      PRIMARY KEY (tenant_id, stripe_id, operation))`,
+  // Added after the first release: files created before it gain the column (last, where INSERT expects it).
+  `ALTER TABLE ledger ADD COLUMN IF NOT EXISTS qbo_customer_id VARCHAR`,
   `CREATE TABLE IF NOT EXISTS sync_state (
      key VARCHAR PRIMARY KEY,
      value VARCHAR NOT NULL,

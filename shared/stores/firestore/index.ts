@@ -3,6 +3,7 @@ import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { decideCommit, decideRelease, decideReservation } from '../ledger-rules';
 import type {
   Ledger,
+  CommitResult,
   LedgerEntry,
   LedgerKey,
   ReserveRequest,
@@ -87,11 +88,7 @@ class FirestoreLedger implements Ledger {
       return decision.result;
     });
   }
-  commit(
-    key: LedgerKey,
-    leaseOwner: string,
-    result: { qboId: string; qboSyncToken?: string; now: number; lastEventAt?: string },
-  ): Promise<LedgerEntry> {
+  commit(key: LedgerKey, leaseOwner: string, result: CommitResult): Promise<LedgerEntry> {
     const ref = this.doc(key);
     return this.db.runTransaction(async (transaction) => {
       const snapshot = await transaction.get(ref);

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Firestore } from '@google-cloud/firestore';
 import { openDuckDbStores } from '../../../shared/stores/duckdb';
 import { createFirestoreStores } from '../../../shared/stores/firestore';
@@ -88,6 +91,12 @@ describe.each(adapters)('%s store', (_name, open) => {
     expect((await stores.ledger.list('acme')).map((e) => e.state)).toEqual(['posted']);
   });
 
+  it('keeps the QBO customer of a posted document, so a later payment need not read the invoice', async () => {
+    await reserveAt(1_000, 'a');
+    await stores.ledger.commit(key, 'a', { qboId: '131', qboCustomerId: '58', now: 2_000 });
+    expect(await stores.ledger.get(key)).toMatchObject({ state: 'posted', qboId: '131', qboCustomerId: '58' });
+  });
+
   it('releases a failed attempt so the next one reserves without probing', async () => {
     await reserveAt(1_000, 'a');
     await stores.ledger.release(key, 'a', { state: 'failed', detail: 'qbo_2500', now: 1_500 });
@@ -126,5 +135,39 @@ describe.each(adapters)('%s store', (_name, open) => {
     await stores.reviewQueue.setStatus(item.reviewId, 'approved', '2026-01-03T00:00:00.000Z');
     expect(await stores.reviewQueue.list({ status: 'open' })).toHaveLength(0);
     expect((await stores.reviewQueue.get(item.reviewId))?.status).toBe('approved');
+  });
+});
+
+describe('an embedded store file from before qbo_customer_id', () => {
+  it('gains the column on open and keeps its entries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-ledger-'));
+    const path = join(dir, 'old.duckdb');
+    try {
+      const old = await openDuckDbStores(path);
+      await old.database.run('ALTER TABLE ledger DROP COLUMN qbo_customer_id');
+      await old.database.run(
+        `INSERT INTO ledger VALUES ('acme', 'in_old', 'create', 'posted', 'r', 'Invoice', '7', '0', 0, 'x', 1,
+           NULL, '2026-01-01T00:00:00.000Z', NULL)`,
+      );
+      await old.close();
+      const reopened = await openDuckDbStores(path);
+      const key = { tenantId: 'acme', stripeId: 'in_old', operation: 'create' };
+      expect(await reopened.ledger.get(key)).toMatchObject({ state: 'posted', qboId: '7' });
+      expect((await reopened.ledger.get(key))?.qboCustomerId).toBeUndefined();
+      const next = { ...key, stripeId: 'in_new' };
+      await reopened.ledger.reserve({
+        ...next,
+        requestId: 'r2',
+        qboEntity: 'Invoice',
+        leaseOwner: 'a',
+        leaseMs: 1_000,
+        now: 1,
+      });
+      await reopened.ledger.commit(next, 'a', { qboId: '8', qboCustomerId: '58', now: 2 });
+      expect(await reopened.ledger.get(next)).toMatchObject({ qboId: '8', qboCustomerId: '58' });
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
