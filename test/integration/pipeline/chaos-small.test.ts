@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { ChaosReport } from '../../../bench/chaos';
 
 /**
  * The chaos run's small configuration (issue #9), as `npm run chaos -- --small --json` runs it, on the sources:
@@ -9,21 +10,6 @@ import { join } from 'node:path';
  */
 const ROOT = join(__dirname, '../../..');
 const REGISTER = join(ROOT, 'test/support/ts-register.cjs');
-
-interface ChaosReport {
-  events_sent: number;
-  deliveries: number;
-  faults_injected: number;
-  duplicates: number;
-  missing: number;
-  penny_mismatches: number;
-  unaccounted: number;
-  ok: boolean;
-  qbo_faults: number;
-  consumer_crashes_before_commit: number;
-  stack_killed_and_restarted: number;
-  examples: string[];
-}
 
 function runChaos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

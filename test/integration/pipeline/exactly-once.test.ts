@@ -87,6 +87,27 @@ describe('consumers write each Stripe object into QBO exactly once', () => {
     );
   });
 
+  it("a refund that arrives before its charge's invoice and payment lands once, and so do they", async () => {
+    const refund = byType(scenario, 'refund.created', 1);
+    const paymentIntent = String((refund.data.object as { payment_intent: string }).payment_intent);
+    const payment = scenario.events.find(
+      (e) => e.type === 'invoice_payment.paid' && JSON.stringify(e.data.object).includes(`"${paymentIntent}"`),
+    )!;
+    const invoiceId = String((payment.data.object as { invoice: string }).invoice);
+    const invoice = scenario.events.find((e) => e.type === 'invoice.finalized' && e.data.object.id === invoiceId)!;
+    for (const event of [refund, payment, invoice, refund])
+      expect((await deliverStripeEvent(stack, 'demo', event)).status).toBe(200);
+    const refundId = String(refund.data.object.id);
+    await posted(stack, refundId);
+    await posted(stack, invoiceId);
+    await posted(stack, paymentIntent);
+    const receipts = withMarker(stack, 'RefundReceipt', refundId);
+    expect(receipts).toHaveLength(1);
+    expect(Math.round(Number(receipts[0]!.TotalAmt) * 100)).toBe((refund.data.object as { amount: number }).amount);
+    expect(withMarker(stack, 'Invoice', invoiceId)).toHaveLength(1);
+    expect(withMarker(stack, 'Payment', paymentIntent)).toHaveLength(1);
+  });
+
   it('events of several objects in shuffled order all land once, to the cent', async () => {
     const rest = scenario.events
       .filter((e) => ['in_', 'inpay_', 'cus_', 're_', 'cn_'].some((p) => String(e.data.object.id).startsWith(p)))
