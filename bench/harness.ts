@@ -6,6 +6,7 @@ import type { SeedCompany } from '../shared/qbo/simulator/company';
 import type { InjectedFault, IssuedTokens, QboSimulatorStats } from '../shared/qbo/simulator/server';
 import { signStripeEvent } from '../shared/ingest/stripe-signature';
 import type { ExpectedQboObject } from './scenario';
+import type { IngestProcessConfig } from './ingest-process';
 import type { StackProcessConfig, StackProcessReady, StackReply, StackRequest } from './stack-process';
 
 /** Shared by `bench/run.ts` and `bench/chaos.ts`: child processes, the simulator's control API, delivery, checks. */
@@ -128,6 +129,44 @@ export async function startStackChild(config: StackProcessConfig, env: NodeJS.Pr
       clearTimeout(timer);
     },
     stderr: started.stderr,
+  };
+}
+
+export interface IngestChild {
+  url: string;
+  maxRssMb(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** One ingest handler (ours or the floor) in its own process: see ingest-process.ts. */
+export async function startIngestChild(config: IngestProcessConfig, env: NodeJS.ProcessEnv): Promise<IngestChild> {
+  const started = forkJson<{ ready: true; url: string }>(
+    join(__dirname, `ingest-process${ownExtension}`),
+    config,
+    env,
+    60_000,
+  );
+  const { url } = await started.ready;
+  const { child } = started;
+  return {
+    url,
+    maxRssMb: () =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('ingest process did not answer rss')), 10_000);
+        child.once('message', (reply: StackReply) => {
+          clearTimeout(timer);
+          resolve((reply.value as { maxRssMb: number }).maxRssMb);
+        });
+        child.send({ id: 1, op: 'rss' });
+      }),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }
 

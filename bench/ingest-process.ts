@@ -1,0 +1,83 @@
+import { http as registerHttp } from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import pino from 'pino';
+import type { TenantSettings } from '../schemas/tenant-settings.schema';
+import { createStripeWebhookHandler } from '../shared/ingest/webhook-handler';
+import { buildRuntime } from '../shared/runtime/runtime';
+import { openDuckDbStores } from '../shared/stores/duckdb';
+
+/**
+ * One ingest handler in a process of its own, as one Cloud Functions instance would run it: `ours` is the
+ * stripe-webhook function, `floor` a handler that only publishes the raw body. The benchmark drives both from
+ * its own process, so neither shares an event loop with the load generator, and reads each one's peak RSS.
+ * Started with `fork()`: configuration in argv[2]; prints `{"ready":true,"url":…}`; answers the IPC `rss`.
+ */
+export interface IngestProcessConfig {
+  kind: 'ours' | 'floor';
+  topicPrefix: string;
+  floorTopic: string;
+  secretsDir: string;
+  tenant: TenantSettings;
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as IngestProcessConfig;
+  const stores = await openDuckDbStores(':memory:');
+  await stores.tenants.put(config.tenant);
+  // Production logs one info line per event: keep that cost in the measurement, send the bytes nowhere.
+  const runtime = await buildRuntime(
+    `bench-${config.kind}`,
+    { ...process.env, SECRETS_DIR: config.secretsDir, LOG_LEVEL: 'info', TOPIC_PREFIX: config.topicPrefix },
+    { stores, logDestination: pino.destination({ dest: '/dev/null', sync: false }) },
+  );
+  const name = `bench_${config.kind}`;
+  if (config.kind === 'ours')
+    registerHttp(
+      name,
+      createStripeWebhookHandler({
+        publisher: runtime.publisher,
+        secrets: runtime.secrets,
+        tenants: stores.tenants,
+        audit: runtime.audit,
+        logger: runtime.logger,
+        validators: runtime.validators,
+        topicPrefix: config.topicPrefix,
+        now: runtime.now,
+      }),
+    );
+  else
+    registerHttp(name, async (req, res) => {
+      try {
+        await runtime.publisher.publish(config.floorTopic, req.rawBody ?? Buffer.alloc(0));
+        res.status(200).json({ received: true });
+      } catch {
+        res.status(503).end();
+      }
+    });
+  const server = getTestServer(name);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const path = config.kind === 'ours' ? `/${config.tenant.tenantId}` : '/';
+  process.stdout.write(
+    `${JSON.stringify({ ready: true, url: `http://127.0.0.1:${port}${path}`, pid: process.pid })}\n`,
+  );
+  process.on('message', (message: { id: number; op: string }) => {
+    if (message.op === 'rss')
+      process.send?.({ id: message.id, ok: true, value: { maxRssMb: process.resourceUsage().maxRSS / 1024 } });
+  });
+  const stop = () => {
+    server.close();
+    void runtime
+      .close()
+      .then(() => stores.close())
+      .finally(() => process.exit(0));
+  };
+  process.on('disconnect', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`ingest process failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
