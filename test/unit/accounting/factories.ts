@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { HANDLED_EVENT_ENTITY, type HandledEventType } from '../../../shared/stripe/event-types';
+import { buildTenantSettings } from '../../support/tenants';
 
 export const FIXTURES = join(__dirname, '../../fixtures/accounting');
 
@@ -10,31 +11,18 @@ export function fixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
 }
 
-type Overrides<T> = { [K in keyof T]?: T[K] };
-
-export function buildSettings(overrides: Overrides<TenantSettings> = {}): TenantSettings {
-  return {
-    tenantId: 'acme',
-    enabled: true,
-    stripe: { accountId: null, livemode: false },
-    qbo: { realmId: '9130350000000000', environment: 'sandbox', multicurrency: false },
-    homeCurrency: 'USD',
-    timezone: 'America/New_York',
-    goLiveAt: '2000-01-01T00:00:00Z',
-    mode: 'invoices',
-    flags: { dryRun: false, autoPost: true },
-    accounts: {
-      stripeClearing: '35',
-      bank: '36',
-      stripeFees: '70',
-      disputes: '71',
-      adjustments: '72',
-      discountAccount: '86',
-      income: '79',
-    },
-    items: { defaultItem: '1', taxItem: '2', byStripeProduct: { prod_X: '5' } },
+/**
+ * The shared test tenant with what the recipes' tests lean on: an income account, a mapped product (`prod_X` → 5)
+ * and a go-live date before every fixture.
+ */
+export function buildSettings(overrides: Partial<TenantSettings> = {}): TenantSettings {
+  const base = buildTenantSettings({ goLiveAt: '2000-01-01T00:00:00Z' });
+  return buildTenantSettings({
+    goLiveAt: base.goLiveAt,
+    accounts: { ...base.accounts, income: '79' },
+    items: { ...base.items, byStripeProduct: { prod_X: '5' } },
     ...overrides,
-  };
+  });
 }
 
 /** A NormalizedEvent around a raw Stripe object, as the normalizer would publish it. */
