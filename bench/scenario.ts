@@ -403,7 +403,8 @@ const DEPENDENCY_EVENT_TYPE: Record<string, string> = {
 
 /**
  * The consumers' Stripe reads served from the scenario, as the Stripe API would answer them: the payout's balance
- * transactions and an object another consumer owns, normalized the way `shared/runtime/stripe-reader.ts` does.
+ * transactions, an object another consumer owns (normalized the way `shared/runtime/stripe-reader.ts` does), a
+ * product's name, and the invoice a PaymentIntent pays (from the scenario's invoice payments).
  */
 export function createScenarioStripeReader(scenario: Scenario, now: () => Date = () => new Date()): StripeReader {
   return {
@@ -430,6 +431,15 @@ export function createScenarioStripeReader(scenario: Scenario, now: () => Date =
     async productName(_tenant, productId) {
       const product = scenario.objects.get(productId);
       return product?.object === 'product' && typeof product.name === 'string' ? product.name : undefined;
+    },
+    async invoiceForPaymentIntent(_tenant, paymentIntentId) {
+      // A scan, not an index: tests add objects to the scenario after the reader is made.
+      for (const object of scenario.objects.values()) {
+        if (object.object !== 'invoice_payment' || object.status === 'canceled') continue;
+        const payment = object.payment as { payment_intent?: unknown } | undefined;
+        if (payment?.payment_intent === paymentIntentId && typeof object.invoice === 'string') return object.invoice;
+      }
+      return null;
     },
   };
 }

@@ -5,6 +5,7 @@ import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import type { Validators } from '../../schemas/validators';
 import type { AuditRecord } from '../../schemas/audit-record.schema';
 import { buildPlan, type Plan, type PlannedOperation } from '../accounting/plan';
+import { refId } from '../accounting/stripe-fields';
 import {
   AuthError,
   classifyError,
@@ -31,6 +32,8 @@ export interface StripeReader {
   fetchDependency(tenant: TenantSettings, ref: PlanRef): Promise<NormalizedEvent | undefined>;
   /** A product's name (its QBO item is the item of the same name), or undefined when Stripe has no such product. */
   productName(tenant: TenantSettings, productId: string): Promise<string | undefined>;
+  /** The invoice a PaymentIntent pays (an open or paid invoice payment of it), or null when it pays none. */
+  invoiceForPaymentIntent(tenant: TenantSettings, paymentIntentId: string): Promise<string | null>;
 }
 
 export interface ConsumerDeps {
@@ -315,6 +318,20 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     return outcome;
   }
 
+  /**
+   * Basil+ charges dropped `invoice`, so `planCharge` cannot tell a standalone sale from an invoice payment that
+   * `invoice_payment.paid` posts: the invoice payments of the charge's PaymentIntent say which. With no reader the
+   * snapshot stays as Stripe sent it and the plan parks it.
+   */
+  async function withChargeInvoice(tenant: TenantSettings, event: NormalizedEvent): Promise<NormalizedEvent> {
+    const charge = event.object as Record<string, unknown>;
+    if (event.type !== 'charge.succeeded' || !stripe || 'invoice' in charge) return event;
+    const paymentIntentId = refId(charge.payment_intent);
+    if (paymentIntentId === undefined) return event;
+    const invoice = await stripe.invoiceForPaymentIntent(tenant, paymentIntentId);
+    return { ...event, object: { ...event.object, invoice } };
+  }
+
   async function approvedByReviewer(event: NormalizedEvent): Promise<boolean> {
     const item = await deps.stores.reviewQueue.get(reviewIdFor(event));
     return item?.status === 'approved';
@@ -344,7 +361,12 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     const payout = event.object as Record<string, unknown>;
     if (event.entity === 'payout' && deps.stripe && payout.automatic !== false && event.type !== 'payout.failed')
       balanceTransactions = await deps.stripe.listPayoutBalanceTransactions(tenant, event.objectId);
-    const plan = buildPlan({ event, settings: tenant, ...(balanceTransactions ? { balanceTransactions } : {}) });
+    const snapshot = await withChargeInvoice(tenant, event);
+    const plan = buildPlan({
+      event: snapshot,
+      settings: tenant,
+      ...(balanceTransactions ? { balanceTransactions } : {}),
+    });
     if (plan.skipped) {
       await audit(event, { outcome: 'skipped', reason: plan.skipped.reason, failureClass: 'ignored' });
       return 'skipped';

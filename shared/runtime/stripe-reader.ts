@@ -93,5 +93,19 @@ export function createStripeReader(runtime: Pick<Runtime, 'config' | 'secrets' |
         throw error;
       }
     },
+    async invoiceForPaymentIntent(tenant, paymentIntentId) {
+      const stripe = await clientFor(tenant);
+      // One intent can pay several invoices; any open or paid one makes its charge an invoice payment (open: the
+      // charge can land before Stripe marks the invoice payment paid). A canceled one no longer pays its invoice.
+      for await (const invoicePayment of stripe.invoicePayments.list(
+        { payment: { type: 'payment_intent', payment_intent: paymentIntentId }, limit: 10 },
+        accountOptions(tenant),
+      )) {
+        const invoiceId =
+          typeof invoicePayment.invoice === 'string' ? invoicePayment.invoice : invoicePayment.invoice.id;
+        if (invoicePayment.status !== 'canceled' && invoiceId) return invoiceId;
+      }
+      return null;
+    },
   };
 }

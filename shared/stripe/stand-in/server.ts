@@ -95,6 +95,35 @@ function eventTypes(params: URLSearchParams): string[] {
   return types;
 }
 
+/**
+ * `GET /v1/invoice_payments` narrows by `invoice`, `status` and `payment[type]` with its `payment[payment_intent]`
+ * or `payment[payment_record]` (how a consumer asks whether a basil charge's intent pays an invoice). Stripe
+ * requires `payment[type]` whenever `payment` is given.
+ */
+function invoicePaymentFilter(
+  params: URLSearchParams,
+): { ok: true; keep(object: StripeRecord): boolean } | { ok: false; error: StripeErrorBody } {
+  const paymentType = params.get('payment[type]');
+  const paymentIds = (['payment_intent', 'payment_record'] as const).flatMap((field) => {
+    const id = params.get(`payment[${field}]`);
+    return id === null ? [] : [{ field, id }];
+  });
+  if (paymentType === null && paymentIds.length > 0)
+    return { ok: false, error: invalidRequest('Missing required param: payment[type].', 'payment[type]') };
+  const invoice = params.get('invoice');
+  const status = params.get('status');
+  return {
+    ok: true,
+    keep(object) {
+      const payment = (object.payment ?? {}) as Record<string, unknown>;
+      if (invoice !== null && object.invoice !== invoice) return false;
+      if (status !== null && object.status !== status) return false;
+      if (paymentType !== null && payment.type !== paymentType) return false;
+      return paymentIds.every(({ field, id }) => payment[field] === id);
+    },
+  };
+}
+
 export async function startStripeStandIn(options: StripeStandInOptions = {}): Promise<StripeStandIn> {
   const collections = new Map<string, StripeRecord[]>();
   const payoutTransactions = new Map<string, StripeRecord[]>();
@@ -135,6 +164,11 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
           ),
         };
       objects = payoutTransactions.get(payoutId) ?? [];
+    }
+    if (kind === 'invoice_payment') {
+      const filter = invoicePaymentFilter(params);
+      if (!filter.ok) return { status: 400, body: filter.error };
+      objects = objects.filter((object) => filter.keep(object));
     }
     const created = createdFilter(params);
     if (!created.ok) return { status: 400, body: created.error };

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../../../shared/config/config';
+import { classifyError } from '../../../shared/errors';
 import { createStripeReader } from '../../../shared/runtime/stripe-reader';
 import { secretNames } from '../../../shared/secrets/secret-store';
+import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../shared/stripe/stand-in';
 import { buildTenantSettings } from '../../support/tenants';
 import { MemorySecretStore, TEST_STRIPE_KEY } from './support';
 
@@ -83,5 +85,85 @@ describe("the consumers' Stripe reader: a product's name through stripe-node ove
     const tenant = buildTenantSettings({ stripe: { accountId: 'acct_1Connected', livemode: false } });
     expect(await reader().productName(tenant, 'prod_garden')).toBe("Gardener's Plan");
     expect(requests.at(-1)).toMatchObject({ path: '/v1/products/prod_garden', account: 'acct_1Connected' });
+  });
+});
+
+describe("the consumers' Stripe reader: the invoice a PaymentIntent pays, through stripe-node over HTTP", () => {
+  let standIn: StripeStandIn;
+  const secrets = new MemorySecretStore();
+  const invoicePayment = (id: string, created: number, overrides: Record<string, unknown>) =>
+    buildStripeObject('invoice_payment', { id, created }, overrides);
+
+  beforeAll(async () => {
+    standIn = await startStripeStandIn({
+      apiKeys: [TEST_STRIPE_KEY],
+      objects: [
+        invoicePayment('inpay_paid', 1_735_689_600, {
+          invoice: 'in_paid',
+          payment: { type: 'payment_intent', payment_intent: 'pi_invoice' },
+        }),
+        // Stripe keeps the canceled attempt beside the one that paid: only the live one says the intent pays.
+        invoicePayment('inpay_retried', 1_735_689_700, {
+          invoice: 'in_retried',
+          status: 'canceled',
+          payment: { type: 'payment_intent', payment_intent: 'pi_retried_elsewhere' },
+        }),
+        invoicePayment('inpay_open', 1_735_689_800, {
+          invoice: 'in_open',
+          status: 'open',
+          amount_paid: null,
+          payment: { type: 'payment_intent', payment_intent: 'pi_open' },
+        }),
+      ],
+    });
+    await secrets.write(secretNames.stripeApiKey('acme'), TEST_STRIPE_KEY);
+  });
+  afterAll(() => standIn.close());
+
+  const reader = () =>
+    createStripeReader({
+      config: parseConfig({ GOOGLE_CLOUD_PROJECT: 'stripe-qbo-test', STRIPE_API_BASE: standIn.url }),
+      secrets,
+      now: () => new Date('2026-01-01T00:00:00Z'),
+    });
+
+  it("names the invoice a paid invoice payment of the intent pays, asking by the intent's id", async () => {
+    expect(await reader().invoiceForPaymentIntent(buildTenantSettings(), 'pi_invoice')).toBe('in_paid');
+    expect(standIn.requests().at(-1)).toMatchObject({
+      path: '/v1/invoice_payments',
+      query: { 'payment[type]': 'payment_intent', 'payment[payment_intent]': 'pi_invoice' },
+      status: 200,
+      stripeAccount: undefined,
+    });
+  });
+
+  it('counts an open invoice payment (the charge can land before Stripe marks it paid)', async () => {
+    expect(await reader().invoiceForPaymentIntent(buildTenantSettings(), 'pi_open')).toBe('in_open');
+  });
+
+  it('answers null for a standalone intent, and for one whose only invoice payment was canceled', async () => {
+    expect(await reader().invoiceForPaymentIntent(buildTenantSettings(), 'pi_checkout')).toBeNull();
+    expect(await reader().invoiceForPaymentIntent(buildTenantSettings(), 'pi_retried_elsewhere')).toBeNull();
+  });
+
+  it("asks on the connected account's behalf for a Connect tenant", async () => {
+    const tenant = buildTenantSettings({ stripe: { accountId: 'acct_1Connected', livemode: false } });
+    expect(await reader().invoiceForPaymentIntent(tenant, 'pi_invoice')).toBe('in_paid');
+    expect(standIn.requests().at(-1)).toMatchObject({
+      path: '/v1/invoice_payments',
+      stripeAccount: 'acct_1Connected',
+    });
+  });
+
+  it('a Stripe rate limit is an error the consumer retries, not an answer', async () => {
+    standIn.injectRateLimit(1);
+    const error: unknown = await reader()
+      .invoiceForPaymentIntent(buildTenantSettings(), 'pi_invoice')
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+    expect(classifyError(error).failureClass).toBe('retryable');
+    expect(await reader().invoiceForPaymentIntent(buildTenantSettings(), 'pi_invoice')).toBe('in_paid');
   });
 });
