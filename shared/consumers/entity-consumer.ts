@@ -19,6 +19,7 @@ import { parsePushEnvelope, type PushDelivery } from '../messaging/push-envelope
 import { ENTITY_TOPIC, topicName, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, Stores } from '../stores/ports';
+import { CustomerDirectory } from './customer-directory';
 import { customerMatcher } from './customer-matching';
 import { createProductItemLookup } from './product-items';
 import type { QboWriter } from './qbo-port';
@@ -140,6 +141,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
   };
 
   const recentDependencyRequests = new Map<string, number>();
+  const customers = new CustomerDirectory({ now: () => deps.now().getTime() });
   const stripe = deps.stripe;
   const itemForProduct = createProductItemLookup({
     productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
@@ -268,11 +270,13 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     const body = substituteRefs(operation.body, resolved) as Record<string, unknown>;
     const targetId = operation.target ? resolved.get(operation.target.$ref) : undefined;
     const started = Date.now();
+    const realmKey = `${tenant.tenantId}:${tenant.qbo.realmId}`;
     const matcher =
       operation.entity === 'Customer' && operation.operation === 'create'
-        ? customerMatcher(context.qbo, body, operation.stripeId)
+        ? customerMatcher(customers.lookupFor(realmKey, context.qbo), body, operation.stripeId)
         : undefined;
     const outcome = await writeOnce(context, operation, body, targetId, matcher);
+    if (outcome.kind === 'posted' && operation.entity === 'Customer') customers.remember(realmKey, outcome.qbo);
     const base = {
       stripeId: operation.stripeId,
       qboEntity: operation.entity,

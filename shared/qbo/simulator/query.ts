@@ -175,8 +175,9 @@ function fieldValue(row: Record<string, unknown>, path: string): unknown {
     const key = Object.keys(record).find((k) => k.toLowerCase() === part.toLowerCase());
     value = key === undefined ? undefined : record[key];
   }
-  // `CustomerRef = '1'` compares the reference's id.
+  // `CustomerRef = '1'` compares the reference's id; `PrimaryEmailAddr = 'a@b.c'` the address.
   if (typeof value === 'object' && value !== null && 'value' in value) return (value as { value: unknown }).value;
+  if (typeof value === 'object' && value !== null && 'Address' in value) return (value as { Address: unknown }).Address;
   return value;
 }
 
