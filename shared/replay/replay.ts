@@ -14,8 +14,8 @@ import { HANDLED_EVENT_ENTITY, type HandledEventType } from '../stripe/event-typ
 /**
  * Replay (DESIGN section 8): per tenant, list Stripe events since the stored cursor (minus an hour, because an
  * event can become visible in the list a little after its `created`), at most 30 days back (Stripe keeps events
- * that long), and republish those whose owning object is not `posted` in the ledger. Then republish items parked
- * for `settings_incomplete`/`auth` once the tenant can take them. Idempotent: the cursor remembers which events of
+ * that long), and republish those whose owning object is not `posted` in the ledger. Items parked for
+ * `settings_incomplete`/`auth` are republished first, once the tenant can take them. Idempotent: the cursor remembers which events of
  * the overlap window it already handled, and the ledger says what is done, so a second run publishes nothing.
  */
 
@@ -175,6 +175,9 @@ async function replayTenant(deps: ReplayDeps, tenant: TenantSettings, command: R
   const handledBefore = new Set(stored?.value.handledEventIds ?? []);
   const handledNow: Array<{ id: string; created: number }> = [];
 
+  // First what waits in the review queue: it needs nothing from Stripe, so a Stripe outage (or a missing key)
+  // must not keep a reconnected tenant's parked items waiting for the next tick.
+  summary.parked = await republishParked(deps, tenant, log);
   const posted = await postedOperations(deps.ledger, tenant.tenantId);
   const stripe = await deps.stripeFor(tenant);
   const receivedAt = runStartedAt.toISOString();
@@ -221,7 +224,6 @@ async function replayTenant(deps: ReplayDeps, tenant: TenantSettings, command: R
       log.info('replay: cursor moved by a concurrent run; leaving it');
   }
 
-  summary.parked = await republishParked(deps, tenant, log);
   return summary;
 }
 

@@ -166,3 +166,62 @@ describe('replay over the Stripe stand-in and the Pub/Sub emulator', () => {
     expect(await topics.drainEntities()).toHaveLength(0);
   });
 });
+
+describe('replay while Stripe is unreachable', () => {
+  test('still republishes what was parked for auth, and reports the listing as failed', async () => {
+    const topics = await new PubSubTopics().create();
+    const stores = await openDuckDbStores(':memory:');
+    try {
+      await stores.tenants.put(buildTenantSettings({ tenantId: 'acme' }));
+      const parked = normalizeStripeEvent(
+        event(
+          'evt_waiting',
+          'customer.created',
+          buildStripeObject('customer', { id: 'cus_waiting', created: at(2) }),
+          at(2),
+        ),
+        { tenantId: 'acme', source: 'webhook', receivedAt: NOW.toISOString() },
+      );
+      if (parked.kind !== 'normalized') throw new Error('fixture did not normalize');
+      await stores.reviewQueue.park(
+        {
+          reviewId: 'acme:cus_waiting:customer.created',
+          tenantId: 'acme',
+          stripeId: 'cus_waiting',
+          entity: 'customer',
+          reason: 'auth',
+          failureClass: 'auth',
+          detail: 'invalid_grant',
+          event: parked.event,
+          proposal: null,
+        },
+        NOW.toISOString(),
+      );
+      const unreachable = Object.assign(new Error('connect ECONNREFUSED api.stripe.com'), { code: 'ECONNREFUSED' });
+      const [summary] = await runReplay(
+        {
+          functionName: 'replay',
+          tenants: stores.tenants,
+          ledger: stores.ledger,
+          syncState: stores.syncState,
+          reviewQueue: stores.reviewQueue,
+          publisher: topics.publisher,
+          audit: new RecordingAuditSink(),
+          validators: createValidators(),
+          stripeFor: () => Promise.reject(unreachable),
+          logger: silentLogger,
+          topicPrefix: topics.prefix,
+          now: () => NOW,
+        },
+        { schemaVersion: 1, requestedAt: NOW.toISOString(), requestedBy: 'scheduler' },
+      );
+      expect(summary).toMatchObject({ tenantId: 'acme', failed: 1 });
+      const arrived = await topics.drainEntities();
+      expect(arrived.map((m) => m.data.eventId)).toEqual(['evt_waiting']);
+      expect((await stores.reviewQueue.get('acme:cus_waiting:customer.created'))?.status).toBe('resolved');
+    } finally {
+      await topics.close();
+      await stores.close();
+    }
+  });
+});
