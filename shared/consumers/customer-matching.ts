@@ -1,7 +1,8 @@
 import { PermanentError } from '../errors';
 import { qboLiteral, type QboObject, type QboWriter } from './qbo-port';
 
-function emailOf(object: QboObject | Record<string, unknown>): string | undefined {
+/** The primary email, trimmed and lower-cased, of a QBO customer or a planned one. */
+export function emailOf(object: QboObject | Record<string, unknown>): string | undefined {
   const address = (object.PrimaryEmailAddr as { Address?: unknown } | undefined)?.Address;
   return typeof address === 'string' ? address.trim().toLowerCase() : undefined;
 }

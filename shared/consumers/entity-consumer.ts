@@ -20,7 +20,8 @@ import { ENTITY_TOPIC, topicName, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, Stores } from '../stores/ports';
 import { CustomerDirectory } from './customer-directory';
-import { customerMatcher } from './customer-matching';
+import { customerEmailClaims } from './customer-email-claims';
+import { customerMatcher, emailOf } from './customer-matching';
 import { createProductItemLookup } from './product-items';
 import type { QboWriter } from './qbo-port';
 import { collectRefs, lookupPosted, substituteRefs, type PlanRef } from './ref-resolver';
@@ -142,6 +143,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
 
   const recentDependencyRequests = new Map<string, number>();
   const customers = new CustomerDirectory({ now: () => deps.now().getTime() });
+  const emailClaims = customerEmailClaims(deps.stores.syncState, () => deps.now().getTime());
   const stripe = deps.stripe;
   const itemForProduct = createProductItemLookup({
     productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
@@ -271,12 +273,20 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     const targetId = operation.target ? resolved.get(operation.target.$ref) : undefined;
     const started = Date.now();
     const realmKey = `${tenant.tenantId}:${tenant.qbo.realmId}`;
-    const matcher =
-      operation.entity === 'Customer' && operation.operation === 'create'
-        ? customerMatcher(customers.lookupFor(realmKey, context.qbo), body, operation.stripeId)
-        : undefined;
+    const creatingCustomer = operation.entity === 'Customer' && operation.operation === 'create';
+    const email = creatingCustomer ? emailOf(body) : undefined;
+    const matcher = creatingCustomer
+      ? async () => {
+          const found = await customerMatcher(customers.lookupFor(realmKey, context.qbo), body, operation.stripeId)();
+          return found ?? (email ? emailClaims.claim(realmKey, email, operation.stripeId) : undefined);
+        }
+      : undefined;
     const outcome = await writeOnce(context, operation, body, targetId, matcher);
-    if (outcome.kind === 'posted' && operation.entity === 'Customer') customers.remember(realmKey, outcome.qbo);
+    if (outcome.kind === 'posted' && creatingCustomer) {
+      customers.remember(realmKey, outcome.qbo);
+      // Linked or created, this is the QBO customer for the email from now on.
+      if (email) await emailClaims.created(realmKey, email, operation.stripeId, String(outcome.qbo.Id));
+    }
     const base = {
       stripeId: operation.stripeId,
       qboEntity: operation.entity,
