@@ -1,6 +1,7 @@
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import { classifyError, SettingsIncompleteError } from '../errors';
 import { qboLiteral, type QboObject, type QboWriter } from './qbo-port';
+import { createTtlCache } from '../runtime/ttl-cache';
 
 /** The name of a Stripe product, or undefined when Stripe has no such product (the consumer's StripeReader). */
 export type ProductNameSource = (tenant: TenantSettings, productId: string) => Promise<string | undefined>;
@@ -37,19 +38,19 @@ function canSell(item: QboObject): boolean {
   return item.Active !== false && item.Type !== 'Category';
 }
 
-interface CachedLookup {
-  expiresAt: number;
-  itemId: Promise<string | undefined>;
-}
-
 /**
  * The middle step of the ItemRef rule (DESIGN section 6: product mapping → item of the same name → `defaultItem`),
  * for lines whose plan carries `{"$ref":"item:<product>"}`. It reads; it never creates Items, and it keeps product
  * names out of errors and logs (they can name a customer's deal).
  */
 export function createProductItemLookup(deps: ProductItemLookupDeps) {
-  const ttlMs = deps.ttlMs ?? PRODUCT_ITEM_TTL_MS;
-  const cache = new Map<string, CachedLookup>();
+  // The lines of concurrent invoices share one lookup; a failed one (Stripe or QBO unavailable) is not
+  // remembered, so the retry asks again.
+  const cache = createTtlCache<string>({
+    ttlMs: deps.ttlMs ?? PRODUCT_ITEM_TTL_MS,
+    maxEntries: MAX_CACHED_PRODUCTS,
+    now: () => deps.now(),
+  });
 
   async function itemNamedLike(tenant: TenantSettings, qbo: QboWriter, productId: string) {
     const name = (await deps.productName?.(tenant, productId))?.trim();
@@ -67,28 +68,10 @@ export function createProductItemLookup(deps: ProductItemLookupDeps) {
     return item?.Id === undefined ? undefined : String(item.Id);
   }
 
-  function forget(now: number): void {
-    for (const [key, entry] of cache) if (entry.expiresAt <= now) cache.delete(key);
-    if (cache.size >= MAX_CACHED_PRODUCTS) cache.clear();
-  }
-
   /** The QBO Item id for a line of an unmapped Stripe product: the active item of the same name, else `defaultItem`. */
   return async function itemForProduct(tenant: TenantSettings, qbo: QboWriter, productId: string): Promise<string> {
     const key = `${tenant.tenantId}\n${tenant.qbo.realmId}\n${productId}`;
-    const now = deps.now();
-    let entry = cache.get(key);
-    if (entry === undefined || entry.expiresAt <= now) {
-      if (cache.size >= MAX_CACHED_PRODUCTS) forget(now);
-      // The promise is what is cached, so the lines of concurrent invoices share one lookup.
-      const lookup: CachedLookup = { expiresAt: now + ttlMs, itemId: itemNamedLike(tenant, qbo, productId) };
-      cache.set(key, lookup);
-      // A lookup that failed (Stripe or QBO unavailable) is not remembered: the retry asks again.
-      lookup.itemId.catch(() => {
-        if (cache.get(key) === lookup) cache.delete(key);
-      });
-      entry = lookup;
-    }
-    const itemId = await entry.itemId;
+    const itemId = await cache.get(key, () => itemNamedLike(tenant, qbo, productId));
     if (itemId !== undefined) return itemId;
     // Unreachable through buildPlan, which parks an unmapped line's plan when defaultItem is missing.
     const fallback = tenant.items.defaultItem;

@@ -6,6 +6,7 @@ import { PermanentError, classifyError } from '../errors';
 import type { MessagePublisher } from '../messaging/publisher';
 import { ENTITY_TOPIC, topicName } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
+import { createTtlCache } from '../runtime/ttl-cache';
 import { secretNames, type SecretStore } from '../secrets/secret-store';
 import type { AuditSink, TenantStore } from '../stores/ports';
 import { normalizeStripeEvent, readStripeEventEnvelope, type StripeEventEnvelope } from './normalize';
@@ -47,27 +48,11 @@ export interface StripeWebhookDeps {
   cacheTtlMs?: number;
 }
 
-/** Entries beyond this are dropped wholesale: forged tenant ids must not grow an instance's memory. */
+/** Entries beyond this are dropped: forged tenant ids must not grow an instance's memory. */
 const MAX_CACHED_ENTRIES = 10_000;
 
 /** A failed signature re-reads its secret at most this often: forged requests must not hammer Secret Manager. */
 const SECRET_RECHECK_MS = 5_000;
-
-/** A per-instance read-through cache; a miss (undefined) is cached too. */
-function ttlCache<T>(ttlMs: number, now: () => number) {
-  const entries = new Map<string, { value: T | undefined; loadedAt: number }>();
-  return {
-    /** The cached value unless it is older than `maxAgeMs` (the time to live by default). */
-    async get(key: string, load: () => Promise<T | undefined>, maxAgeMs = ttlMs): Promise<T | undefined> {
-      const hit = entries.get(key);
-      if (hit && now() - hit.loadedAt < maxAgeMs) return hit.value;
-      const value = await load();
-      if (entries.size >= MAX_CACHED_ENTRIES) entries.clear();
-      entries.set(key, { value, loadedAt: now() });
-      return value;
-    },
-  };
-}
 
 type Route = { kind: 'tenant'; tenantId: string } | { kind: 'connect' };
 
@@ -106,8 +91,8 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
   const cacheTtlMs = deps.cacheTtlMs ?? 60_000;
   const clock = () => deps.now().getTime();
-  const secretCache = ttlCache<string>(cacheTtlMs, clock);
-  const tenantCache = ttlCache<TenantSettings>(cacheTtlMs, clock);
+  const secretCache = createTtlCache<string>({ ttlMs: cacheTtlMs, maxEntries: MAX_CACHED_ENTRIES, now: clock });
+  const tenantCache = createTtlCache<TenantSettings>({ ttlMs: cacheTtlMs, maxEntries: MAX_CACHED_ENTRIES, now: clock });
 
   async function audit(
     tenantId: string,
