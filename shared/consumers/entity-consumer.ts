@@ -18,13 +18,13 @@ import type { MessagePublisher } from '../messaging/publisher';
 import { parsePushEnvelope, type PushDelivery } from '../messaging/push-envelope';
 import { ENTITY_TOPIC, topicName, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
-import type { AuditSink, Stores } from '../stores/ports';
+import type { AuditSink, LedgerEntry, Stores } from '../stores/ports';
 import { CustomerDirectory } from './customer-directory';
 import { customerEmailClaims } from './customer-email-claims';
 import { customerMatcher, emailOf } from './customer-matching';
 import { createProductItemLookup } from './product-items';
 import type { QboWriter } from './qbo-port';
-import { collectRefs, lookupPosted, substituteRefs, type PlanRef } from './ref-resolver';
+import { collectRefs, substituteRefs, type PlanRef } from './ref-resolver';
 import { verifyTotal, writeOnce, type WriteContext } from './write-protocol';
 
 /** Reads from Stripe that some plans need: a payout's balance transactions, an object another consumer owns. */
@@ -154,16 +154,15 @@ export function createEntityConsumer(deps: ConsumerDeps) {
    * Asks the owning consumer for an object this one needs. Every retry of every dependent would otherwise publish
    * another copy: skip it while the owner is writing it (a live pending lease) or this instance asked recently.
    */
-  async function requestDependency(tenant: TenantSettings, ref: PlanRef): Promise<void> {
+  async function requestDependency(
+    tenant: TenantSettings,
+    ref: PlanRef,
+    entry: LedgerEntry | undefined,
+  ): Promise<void> {
     const now = deps.now().getTime();
     const requestKey = `${tenant.tenantId}:${ref.kind}:${ref.stripeId}`;
     const requestedAt = recentDependencyRequests.get(requestKey);
     if (requestedAt !== undefined && now - requestedAt < DEPENDENCY_REQUEST_QUIET_MS) return;
-    const entry = await deps.stores.ledger.get({
-      tenantId: tenant.tenantId,
-      stripeId: ref.stripeId,
-      operation: 'create',
-    });
     if (entry?.state === 'pending' && entry.leaseExpiresAt > now) return;
     const dependency = deps.stripe ? await deps.stripe.fetchDependency(tenant, ref) : undefined;
     if (!dependency) return;
@@ -198,8 +197,8 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     const plan = buildPlan({ event: customerEvent, settings: tenant });
     const create = plan.operations.find((operation) => operation.entity === 'Customer');
     if (!create) return undefined;
-    await executeOperation(customerEvent, tenant, context, create, new Map());
-    return lookupPosted(deps.stores.ledger, tenant.tenantId, { kind: 'customer', stripeId: customerId });
+    const outcome = await executeOperation(customerEvent, tenant, context, create, new Map());
+    return outcome?.entry.qboId;
   }
 
   async function resolveRefs(
@@ -217,13 +216,19 @@ export function createEntityConsumer(deps: ConsumerDeps) {
         resolved.set(text, await itemForProduct(tenant, context.qbo, ref.stripeId));
         continue;
       }
-      let id = await lookupPosted(deps.stores.ledger, tenant.tenantId, ref);
+      // One ledger read answers all three questions: is it posted, is someone writing it, what is its customer.
+      const owner = await deps.stores.ledger.get({
+        tenantId: tenant.tenantId,
+        stripeId: ref.stripeId,
+        operation: 'create',
+      });
+      let id = owner?.state === 'posted' ? owner.qboId : undefined;
       if (id === undefined && ref.kind === 'customer')
         id = await ensureCustomerFromSnapshot(event, tenant, context, ref.stripeId);
       if (id === undefined) {
         // A reversal of something never posted has nothing to reverse (a payout that failed before it was paid).
         if (operation.target?.$ref === text && operation.operation === 'create') return 'nothing_to_reverse' as const;
-        await requestDependency(tenant, { kind: ref.kind, stripeId: ref.stripeId });
+        await requestDependency(tenant, { kind: ref.kind, stripeId: ref.stripeId }, owner);
         throw new RetryableError(`waiting for ${text}`, {
           code: 'dependency_pending',
           detail: text,
@@ -233,11 +238,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
       if (ref.field) {
         // e.g. the customer of a basil invoice payment: the ledger kept it when the invoice was posted; entries
         // from before it did are read off the QBO invoice we linked.
-        const owner =
-          ref.field === 'CustomerRef'
-            ? await deps.stores.ledger.get({ tenantId: tenant.tenantId, stripeId: ref.stripeId, operation: 'create' })
-            : undefined;
-        let value: unknown = owner?.qboCustomerId;
+        let value: unknown = ref.field === 'CustomerRef' ? owner?.qboCustomerId : undefined;
         if (value === undefined) {
           const linked = await context.qbo.read(ref.kind === 'invoice' ? 'Invoice' : ref.kind, id);
           value = (linked[ref.field] as { value?: unknown } | undefined)?.value;

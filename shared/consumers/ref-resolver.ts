@@ -1,5 +1,4 @@
 import { RetryableError, PermanentError } from '../errors';
-import type { Ledger } from '../stores/ports';
 
 /** `{"$ref":"customer:cus_…"}` in a plan body: a QBO object that another Stripe object owns. */
 export interface PlanRef {
@@ -45,10 +44,4 @@ export function substituteRefs(value: unknown, resolved: ReadonlyMap<string, str
     );
   }
   return value;
-}
-
-/** The QBO id of a posted Stripe object, from the ledger (the create operation owns the QBO object). */
-export async function lookupPosted(ledger: Ledger, tenantId: string, ref: PlanRef): Promise<string | undefined> {
-  const entry = await ledger.get({ tenantId, stripeId: ref.stripeId, operation: 'create' });
-  return entry?.state === 'posted' ? entry.qboId : undefined;
 }
