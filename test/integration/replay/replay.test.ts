@@ -16,6 +16,25 @@ function event(id: string, type: string, object: Record<string, unknown>, create
   return { id, object: 'event', type, created, livemode: false, api_version: '2026-10-28.endive', data: { object } };
 }
 
+/** Replay's dependencies over these stores and topics, with Stripe as `stripeFor` answers. */
+function replayDeps(stores: Stores, topics: PubSubTopics, stripeFor: ReplayDeps['stripeFor'], now = NOW): ReplayDeps {
+  return {
+    functionName: 'replay',
+    tenants: stores.tenants,
+    ledger: stores.ledger,
+    syncState: stores.syncState,
+    reviewQueue: stores.reviewQueue,
+    publisher: topics.publisher,
+    audit: new RecordingAuditSink(),
+    validators: createValidators(),
+    stripeFor,
+    logger: silentLogger,
+    topicPrefix: topics.prefix,
+    now: () => now,
+  };
+}
+const command = { schemaVersion: 1 as const, requestedAt: NOW.toISOString(), requestedBy: 'scheduler' };
+
 describe('replay over the Stripe stand-in and the Pub/Sub emulator', () => {
   let standIn: StripeStandIn;
   let topics: PubSubTopics;
@@ -102,22 +121,8 @@ describe('replay over the Stripe stand-in and the Pub/Sub emulator', () => {
     const secrets = new MemorySecretStore();
     secrets.values.set(secretNames.stripeApiKey('acme'), TEST_STRIPE_KEY);
     const stripe = createStripeClientFactory({ secrets, apiBase: standIn.url, logger: silentLogger });
-    return {
-      functionName: 'replay',
-      tenants: stores.tenants,
-      ledger: stores.ledger,
-      syncState: stores.syncState,
-      reviewQueue: stores.reviewQueue,
-      publisher: topics.publisher,
-      audit: new RecordingAuditSink(),
-      validators: createValidators(),
-      stripeFor: (tenant) => stripe.clientFor(tenant),
-      logger: silentLogger,
-      topicPrefix: topics.prefix,
-      now: () => now,
-    };
+    return replayDeps(stores, topics, (tenant) => stripe.clientFor(tenant), now);
   }
-  const command = { schemaVersion: 1 as const, requestedAt: NOW.toISOString(), requestedBy: 'scheduler' };
 
   test('republishes events whose webhooks never arrived, skips posted ones, and a second run changes nothing', async () => {
     const [summary, ...others] = await runReplay(deps(), command);
@@ -199,21 +204,8 @@ describe('replay while Stripe is unreachable', () => {
       );
       const unreachable = Object.assign(new Error('connect ECONNREFUSED api.stripe.com'), { code: 'ECONNREFUSED' });
       const [summary] = await runReplay(
-        {
-          functionName: 'replay',
-          tenants: stores.tenants,
-          ledger: stores.ledger,
-          syncState: stores.syncState,
-          reviewQueue: stores.reviewQueue,
-          publisher: topics.publisher,
-          audit: new RecordingAuditSink(),
-          validators: createValidators(),
-          stripeFor: () => Promise.reject(unreachable),
-          logger: silentLogger,
-          topicPrefix: topics.prefix,
-          now: () => NOW,
-        },
-        { schemaVersion: 1, requestedAt: NOW.toISOString(), requestedBy: 'scheduler' },
+        replayDeps(stores, topics, () => Promise.reject(unreachable)),
+        command,
       );
       expect(summary).toMatchObject({ tenantId: 'acme', failed: 1 });
       const arrived = await topics.drainEntities();
