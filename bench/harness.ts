@@ -86,6 +86,28 @@ export interface StackChild {
   stderr(): string;
 }
 
+/** Request/reply over a forked child's IPC channel: each request carries an id its reply echoes. */
+function ipcRequester(child: ChildProcess, name: string) {
+  let nextId = 0;
+  const pending = new Map<number, (reply: StackReply) => void>();
+  child.on('message', (reply: StackReply) => pending.get(reply.id)?.(reply));
+  return <T>(body: WithoutId<StackRequest>, timeoutMs = 60_000) =>
+    new Promise<T>((resolve, reject) => {
+      const id = ++nextId;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${name} request ${body.op} timed out`));
+      }, timeoutMs);
+      pending.set(id, (reply) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        if (reply.ok) resolve(reply.value as T);
+        else reject(new Error(reply.error ?? `${name} request failed`));
+      });
+      child.send({ ...body, id } as StackRequest);
+    });
+}
+
 export async function startStackChild(config: StackProcessConfig, env: NodeJS.ProcessEnv): Promise<StackChild> {
   const started = forkJson<StackProcessReady>(join(__dirname, `stack-process${ownExtension}`), config, env, 180_000);
   const ready = await started.ready;
@@ -94,24 +116,7 @@ export async function startStackChild(config: StackProcessConfig, env: NodeJS.Pr
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
-  let nextId = 0;
-  const pending = new Map<number, (reply: StackReply) => void>();
-  child.on('message', (reply: StackReply) => pending.get(reply.id)?.(reply));
-  const request = <T>(body: WithoutId<StackRequest>, timeoutMs = 60_000) =>
-    new Promise<T>((resolve, reject) => {
-      const id = ++nextId;
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error(`stack request ${body.op} timed out`));
-      }, timeoutMs);
-      pending.set(id, (reply) => {
-        clearTimeout(timer);
-        pending.delete(id);
-        if (reply.ok) resolve(reply.value as T);
-        else reject(new Error(reply.error ?? 'stack request failed'));
-      });
-      child.send({ ...body, id } as StackRequest);
-    });
+  const request = ipcRequester(child, 'stack');
   return {
     ready,
     child,
@@ -148,17 +153,10 @@ export async function startIngestChild(config: IngestProcessConfig, env: NodeJS.
   );
   const { url } = await started.ready;
   const { child } = started;
+  const request = ipcRequester(child, 'ingest');
   return {
     url,
-    maxRssMb: () =>
-      new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('ingest process did not answer rss')), 10_000);
-        child.once('message', (reply: StackReply) => {
-          clearTimeout(timer);
-          resolve((reply.value as { maxRssMb: number }).maxRssMb);
-        });
-        child.send({ id: 1, op: 'rss' });
-      }),
+    maxRssMb: async () => (await request<{ maxRssMb: number }>({ op: 'rss' }, 10_000)).maxRssMb,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
