@@ -1,25 +1,9 @@
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import type { SeedCompany } from '../qbo/simulator/company';
-import { DEMO_ACCOUNT_IDS, DEMO_COMPANY, DEMO_ITEM_IDS, DEMO_REALM_ID } from '../qbo/simulator/demo-company';
+import { account, DEMO_ACCOUNT_IDS, DEMO_COMPANY, DEMO_ITEM_IDS, DEMO_REALM_ID } from '../qbo/simulator/demo-company';
 
 /** Accounts and items the demo tenant maps that the simulator's base demo company does not carry. */
 const EXTRA_IDS = { disputes: '94', adjustments: '95', taxItem: '22' } as const;
-
-function account(id: string, name: string, type: string, subType: string, classification: string) {
-  return {
-    Id: id,
-    Name: name,
-    FullyQualifiedName: name,
-    SubAccount: false,
-    Classification: classification,
-    AccountType: type,
-    AccountSubType: subType,
-    CurrentBalance: 0,
-    CurrentBalanceWithSubAccounts: 0,
-    Active: true,
-    CurrencyRef: { value: 'USD', name: 'United States Dollar' },
-  };
-}
 
 /** The demo QBO company: the simulator's chart of accounts plus dispute/adjustment accounts and a sales-tax item. */
 export const DEMO_TENANT_COMPANY: SeedCompany = {
@@ -28,8 +12,8 @@ export const DEMO_TENANT_COMPANY: SeedCompany = {
     ...DEMO_COMPANY.entities,
     Account: [
       ...(DEMO_COMPANY.entities?.Account ?? []),
-      account(EXTRA_IDS.disputes, 'Stripe Disputes', 'Expense', 'OtherMiscellaneousServiceCost', 'Expense'),
-      account(EXTRA_IDS.adjustments, 'Stripe Adjustments', 'Other Expense', 'OtherMiscellaneousExpense', 'Expense'),
+      account([EXTRA_IDS.disputes, 'Stripe Disputes', 'Expense', 'OtherMiscellaneousServiceCost', 'Expense']),
+      account([EXTRA_IDS.adjustments, 'Stripe Adjustments', 'Other Expense', 'OtherMiscellaneousExpense', 'Expense']),
     ],
     Item: [
       ...(DEMO_COMPANY.entities?.Item ?? []),

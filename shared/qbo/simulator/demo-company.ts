@@ -29,7 +29,7 @@ export const DEMO_ITEM_IDS = {
   shipping: '21',
 } as const;
 
-type AccountSeed = [id: string, name: string, type: string, subType: string, classification: string];
+export type AccountSeed = [id: string, name: string, type: string, subType: string, classification: string];
 
 const ACCOUNTS: AccountSeed[] = [
   [DEMO_ACCOUNT_IDS.services, 'Services', 'Income', 'ServiceFeeIncome', 'Revenue'],
@@ -52,7 +52,8 @@ const ACCOUNTS: AccountSeed[] = [
   [DEMO_ACCOUNT_IDS.refunds, 'Refunds', 'Income', 'DiscountsRefundsGiven', 'Revenue'],
 ];
 
-function account([id, name, type, subType, classification]: AccountSeed): Record<string, unknown> {
+/** A QBO Account as the simulator's seed holds it (also used for the local demo tenant's extra accounts). */
+export function account([id, name, type, subType, classification]: AccountSeed): Record<string, unknown> {
   return {
     Id: id,
     Name: name,
