@@ -37,7 +37,7 @@ function toEntry(row: LedgerRow): LedgerEntry {
   if (row.qbo_sync_token !== null) entry.qboSyncToken = row.qbo_sync_token;
   if (row.last_event_at !== null) entry.lastEventAt = row.last_event_at;
   if (row.detail !== null) entry.detail = row.detail;
-  if (row.qbo_customer_id !== null && row.qbo_customer_id !== undefined) entry.qboCustomerId = row.qbo_customer_id;
+  if (row.qbo_customer_id !== null) entry.qboCustomerId = row.qbo_customer_id;
   return entry;
 }
 
