@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDemoTenant, DEMO_TENANT_COMPANY } from '../shared/local-stack/demo-tenant';
-import { startPubSubEmulator, type RunningEmulator } from '../shared/local-stack/emulators';
+import { buildDemoTenant, DEMO_TENANT_COMPANY } from '../dev/local-stack/demo-tenant';
+import { startPubSubEmulator, type RunningEmulator } from '../dev/local-stack/emulators';
 import type { StackProcessConfig } from './stack-process';
 import {
   argValue,
@@ -17,7 +17,7 @@ import {
   startStackChild,
   type StackChild,
 } from './harness';
-import { buildScenario, seededRandom, shuffle, type ScenarioEvent } from './scenario';
+import { buildScenario, seededRandom, shuffle, type ScenarioEvent } from '../dev/scenario/scenario';
 
 /**
  * `npm run chaos [-- --json] [--small] [--objects N] [--seed S]`: a Stripe history delivered 1–3 times per event in
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       qboTimeScale: timeScale,
       qboTokens: await sim.tokens(realmId),
       realmId,
-      // The emulator redelivers about once a second (no backoff: see shared/local-stack/topology.ts), so ten
+      // The emulator redelivers about once a second (no backoff: see dev/local-stack/topology.ts), so ten
       // attempts span ten seconds where production's 10–600 s backoff spans most of an hour. Thirty attempts
       // stand in for that span; the lease (5 s) runs out well inside it, as production's 120 s lease does.
       maxDeliveryAttempts: 30,

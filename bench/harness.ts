@@ -2,12 +2,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { extname, join } from 'node:path';
-import type { SeedCompany } from '../shared/qbo/simulator/company';
-import type { InjectedFault, IssuedTokens, QboSimulatorStats } from '../shared/qbo/simulator/server';
+import type { SeedCompany } from '../dev/qbo-simulator/company';
+import type { InjectedFault, IssuedTokens, QboSimulatorStats } from '../dev/qbo-simulator/server';
 import { signStripeEvent } from '../shared/ingest/stripe-signature';
-import type { ExpectedQboObject } from './scenario';
 import type { IngestProcessConfig } from './ingest-process';
 import type { StackProcessConfig, StackProcessReady, StackReply, StackRequest } from './stack-process';
+
+export { checkQbo, CHECKED_QBO_ENTITIES, type QboCheck } from '../dev/scenario/check-qbo';
 
 /** Shared by `bench/run.ts` and `bench/chaos.ts`: child processes, the simulator's control API, delivery, checks. */
 
@@ -197,7 +198,7 @@ export async function startSimulatorChild(
   };
 }
 
-/** The simulator's control API (`/__sim/...`, see shared/qbo/simulator/server.ts). */
+/** The simulator's control API (`/__sim/...`, see dev/qbo-simulator/server.ts). */
 export class SimulatorControl {
   constructor(readonly url: string) {}
 
@@ -273,56 +274,4 @@ export async function runPool<T>(
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return done;
-}
-
-export const CHECKED_QBO_ENTITIES = ['Customer', 'Invoice', 'Payment', 'RefundReceipt', 'CreditMemo', 'Deposit'];
-
-export interface QboCheck {
-  duplicates: number;
-  missing: number;
-  pennyMismatches: number;
-  /** Up to 20 examples of each problem, for the report. */
-  examples: string[];
-}
-
-const MARKER = /^stripe:(\S+)/;
-
-/** The simulator's final state against what the Stripe history should have left there. */
-export async function checkQbo(
-  sim: Pick<SimulatorControl, 'entities'>,
-  realmId: string,
-  expected: readonly ExpectedQboObject[],
-): Promise<QboCheck> {
-  const found = new Map<string, Array<Record<string, unknown>>>();
-  for (const entity of CHECKED_QBO_ENTITIES)
-    for (const object of await sim.entities(realmId, entity)) {
-      const stripeId = MARKER.exec(String(object.PrivateNote ?? ''))?.[1];
-      if (!stripeId) continue;
-      const key = `${entity}:${stripeId}`;
-      found.set(key, [...(found.get(key) ?? []), object]);
-    }
-  const result: QboCheck = { duplicates: 0, missing: 0, pennyMismatches: 0, examples: [] };
-  const example = (text: string) => {
-    if (result.examples.length < 60) result.examples.push(text);
-  };
-  for (const [key, objects] of found)
-    if (objects.length > 1) {
-      result.duplicates += objects.length - 1;
-      example(`duplicate ${key} ×${objects.length}`);
-    }
-  for (const item of expected) {
-    const objects = found.get(`${item.qboEntity}:${item.stripeId}`) ?? [];
-    if (objects.length === 0) {
-      result.missing += 1;
-      example(`missing ${item.qboEntity} for ${item.stripeId}`);
-      continue;
-    }
-    if (item.amountMinor === undefined) continue;
-    const total = Number(objects[0]!.TotalAmt ?? objects[0]!.Amount);
-    if (Math.round(total * 100) !== item.amountMinor) {
-      result.pennyMismatches += 1;
-      example(`penny ${item.qboEntity} ${item.stripeId}: QBO ${total}, Stripe ${item.amountMinor / 100}`);
-    }
-  }
-  return result;
 }

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { buildDemoTenant, DEMO_TENANT_COMPANY } from '../shared/local-stack/demo-tenant';
-import { startPubSubEmulator, type RunningEmulator } from '../shared/local-stack/emulators';
-import { ensureLocalTopology } from '../shared/local-stack/topology';
-import { QBO_LIMITS } from '../shared/qbo/simulator/throttle';
+import { buildDemoTenant, DEMO_TENANT_COMPANY } from '../dev/local-stack/demo-tenant';
+import { startPubSubEmulator, type RunningEmulator } from '../dev/local-stack/emulators';
+import { ensureLocalTopology } from '../dev/local-stack/topology';
+import { QBO_LIMITS } from '../dev/qbo-simulator/throttle';
 import { buildRuntime } from '../shared/runtime/runtime';
 import { secretNames } from '../shared/secrets/secret-store';
 import { openDuckDbStores } from '../shared/stores/duckdb';
@@ -25,7 +25,7 @@ import {
   startStackChild,
   type IngestChild,
 } from './harness';
-import { buildScenario } from './scenario';
+import { buildScenario } from '../dev/scenario/scenario';
 
 /**
  * `npm run bench [-- --json] [--objects N] [--events M] [--time-scale S] [--concurrency C] [--skip-e2e]`

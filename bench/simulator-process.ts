@@ -1,4 +1,4 @@
-import { startQboSimulator } from '../shared/qbo/simulator/server';
+import { startQboSimulator } from '../dev/qbo-simulator/server';
 
 /**
  * The QBO simulator in its own process, so its state (the company, the tokens, the injected faults) survives the

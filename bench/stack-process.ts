@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { IssuedTokens } from '../shared/qbo/simulator/server';
-import { startLocalStack, type LocalStack } from '../shared/local-stack/stack';
+import type { IssuedTokens } from '../dev/qbo-simulator/server';
+import { startLocalStack, type LocalStack } from '../dev/local-stack/stack';
 import { secretNames } from '../shared/secrets/secret-store';
-import { buildScenario, createScenarioStripeReader } from './scenario';
+import { buildScenario, createScenarioStripeReader } from '../dev/scenario/scenario';
 
 /**
  * The local stack as a child process of the benchmark or the chaos driver, so the driver can measure its memory

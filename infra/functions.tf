@@ -8,7 +8,7 @@ data "archive_file" "source" {
   source_dir  = "${path.module}/.."
   output_path = "${path.module}/.terraform/function-source.zip"
   excludes = [
-    ".git", ".local", ".terraform", "node_modules", "dist", "coverage", "infra", "test", "bench", "ddl", ".ci",
+    ".git", ".local", ".terraform", "node_modules", "dist", "coverage", "infra", "test", "bench", "dev", "ddl", ".ci",
     "cloudbuild.yaml",
   ]
 }

@@ -1,19 +1,18 @@
 import { ConfigError } from '../config/config';
-import { EmulatorMissingError } from '../local-stack/emulators';
 import { processIo, UsageError, type CliIo } from './io';
 
-type Command = (argv: string[], io: CliIo) => Promise<number>;
+export type Command = (argv: string[], io: CliIo) => Promise<number>;
 
-/** Each command loads its module on demand: `preview` must not pay for the stack's dependencies. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  start: {
-    summary: 'run the local stack (webhook on :8080, emulator, simulator, DuckDB)',
-    load: async () => (await import('./commands/start')).runStart,
-  },
-  demo: {
-    summary: 'start the stack, send the demo scenario, print what landed and whether payouts tie out',
-    load: async () => (await import('./commands/demo')).runDemo,
-  },
+export interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+/**
+ * The product's commands. Each loads its module on demand: `preview` must not pay for the stack's dependencies.
+ * The local-stack commands (`start`, `demo`) are dev tools: `dev/cli/main.ts` adds them where `dev/` is built.
+ */
+export const PRODUCT_COMMANDS: Record<string, CommandEntry> = {
   preview: {
     summary:
       'print the QBO plan for one Stripe event: preview --tenant T.json [--balance-transactions L.json] EVENT.json',
@@ -48,24 +47,33 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
 };
 
-function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+function usage(commands: Record<string, CommandEntry>): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
   return [
     'usage: stripe-qbo <command> [options]',
     '',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
   ].join('\n');
 }
 
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+/** An error whose message is the whole story for a person (a missing emulator, a bad config): no stack trace. */
+export class UserFacingError extends Error {
+  override name = 'UserFacingError';
+}
+
+export async function main(
+  argv: string[],
+  io: CliIo = processIo(),
+  commands: Record<string, CommandEntry> = PRODUCT_COMMANDS,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(usage());
+    io.stdout(usage(commands));
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  const command = commands[name];
   if (!command) {
-    io.stderr(`unknown command "${name}"\n\n${usage()}`);
+    io.stderr(`unknown command "${name}"\n\n${usage(commands)}`);
     return 2;
   }
   try {
@@ -74,10 +82,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     )(rest, io);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`${(error as Error).message}\n\n${usage()}`);
+      io.stderr(`${(error as Error).message}\n\n${usage(commands)}`);
       return 2;
     }
-    if (error instanceof EmulatorMissingError || error instanceof ConfigError) {
+    if (error instanceof UserFacingError || error instanceof ConfigError) {
       io.stderr(error.message);
       return 1;
     }

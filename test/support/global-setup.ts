@@ -1,4 +1,4 @@
-import { startPubSubEmulator, startFirestoreEmulator, type RunningEmulator } from '../../shared/local-stack/emulators';
+import { startPubSubEmulator, startFirestoreEmulator, type RunningEmulator } from '../../dev/local-stack/emulators';
 
 /**
  * Integration tests talk to real emulators. CI (.ci/run) starts them and exports their hosts; a developer who runs

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signStripeEvent } from '../../shared/ingest/stripe-signature';
 import { secretNames } from '../../shared/secrets/secret-store';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../shared/local-stack/stack';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../dev/local-stack/stack';
 
 /** A local stack on free ports, its own topic prefix on the shared emulator, an in-memory store, a temp secrets dir. */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {

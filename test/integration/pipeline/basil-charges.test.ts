@@ -7,9 +7,9 @@ import {
   type Scenario,
   type ScenarioEvent,
   type StripeRecord,
-} from '../../../bench/scenario';
+} from '../../../dev/scenario/scenario';
 import type { StripeReader } from '../../../shared/consumers/entity-consumer';
-import type { LocalStack } from '../../../shared/local-stack/stack';
+import type { LocalStack } from '../../../dev/local-stack/stack';
 import { STRIPE_API_VERSION } from '../../../shared/stripe/api-version';
 import { deliverStripeEvent, startTestStack, waitFor } from '../../support/stack';
 

@@ -1,9 +1,14 @@
 import { join } from 'node:path';
-import { buildScenario, createScenarioStripeReader, type Scenario, type ScenarioEvent } from '../../../bench/scenario';
+import {
+  buildScenario,
+  createScenarioStripeReader,
+  type Scenario,
+  type ScenarioEvent,
+} from '../../../dev/scenario/scenario';
 import { createEntityConsumer } from '../../../shared/consumers/entity-consumer';
 import type { QboWriter } from '../../../shared/consumers/qbo-port';
 import { normalizeStripeEvent } from '../../../shared/ingest/normalize';
-import type { LocalStack } from '../../../shared/local-stack/stack';
+import type { LocalStack } from '../../../dev/local-stack/stack';
 import { ENTITY_CONSUMER } from '../../../shared/messaging/topics';
 import { createQboAccess } from '../../../shared/runtime/qbo-access';
 import type { Ledger } from '../../../shared/stores/ports';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
-import { buildScenario, type ScenarioEvent } from '../../../bench/scenario';
+import { buildScenario, type ScenarioEvent } from '../../../dev/scenario/scenario';
 import { createEntityConsumer } from '../../../shared/consumers/entity-consumer';
 import type { QboWriter } from '../../../shared/consumers/qbo-port';
 import { normalizeStripeEvent } from '../../../shared/ingest/normalize';
@@ -8,7 +8,7 @@ import { ENTITY_CONSUMER } from '../../../shared/messaging/topics';
 import { createQboAccess } from '../../../shared/runtime/qbo-access';
 import { customerEmailClaims } from '../../../shared/consumers/customer-email-claims';
 import { openDuckDbStores } from '../../../shared/stores/duckdb';
-import type { LocalStack } from '../../../shared/local-stack/stack';
+import type { LocalStack } from '../../../dev/local-stack/stack';
 import { startTestStack } from '../../support/stack';
 
 /**

@@ -6,10 +6,10 @@ import {
   seededRandom,
   type Scenario,
   type ScenarioEvent,
-} from '../../../bench/scenario';
+} from '../../../dev/scenario/scenario';
 import { reviewCommand } from '../../../shared/cli/commands/ops';
-import type { LocalStack } from '../../../shared/local-stack/stack';
-import { buildDemoTenant } from '../../../shared/local-stack/demo-tenant';
+import type { LocalStack } from '../../../dev/local-stack/stack';
+import { buildDemoTenant } from '../../../dev/local-stack/demo-tenant';
 import { deliverStripeEvent, startTestStack, waitFor } from '../../support/stack';
 
 const fixturesDir = join(__dirname, '../../fixtures/stripe');

@@ -5,10 +5,10 @@ import {
   type Scenario,
   type ScenarioEvent,
   type StripeRecord,
-} from '../../../bench/scenario';
-import type { LocalStack } from '../../../shared/local-stack/stack';
-import { DEMO_TENANT_COMPANY } from '../../../shared/local-stack/demo-tenant';
-import { DEMO_ACCOUNT_IDS, DEMO_ITEM_IDS } from '../../../shared/qbo/simulator/server';
+} from '../../../dev/scenario/scenario';
+import type { LocalStack } from '../../../dev/local-stack/stack';
+import { DEMO_TENANT_COMPANY } from '../../../dev/local-stack/demo-tenant';
+import { DEMO_ACCOUNT_IDS, DEMO_ITEM_IDS } from '../../../dev/qbo-simulator/server';
 import { deliverStripeEvent, startTestStack, waitFor } from '../../support/stack';
 
 const fixturesDir = join(__dirname, '../../fixtures/stripe');

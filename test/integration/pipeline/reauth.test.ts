@@ -2,13 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildScenario, createScenarioStripeReader, type Scenario, type ScenarioEvent } from '../../../bench/scenario';
+import {
+  buildScenario,
+  createScenarioStripeReader,
+  type Scenario,
+  type ScenarioEvent,
+} from '../../../dev/scenario/scenario';
 import { runConnectQbo } from '../../../shared/cli/commands/connect-qbo';
 import { tenantCommand } from '../../../shared/cli/commands/ops';
 import { replayCommand } from '../../../shared/cli/commands/replay';
-import type { LocalStack } from '../../../shared/local-stack/stack';
+import type { LocalStack } from '../../../dev/local-stack/stack';
 import { secretNames } from '../../../shared/secrets/secret-store';
-import { startStripeStandIn, type StripeStandIn } from '../../../shared/stripe/stand-in';
+import { startStripeStandIn, type StripeStandIn } from '../../../dev/stripe-stand-in';
 import { deliverStripeEvent, startTestStack, waitFor } from '../../support/stack';
 
 const fixturesDir = join(__dirname, '../../fixtures/stripe');

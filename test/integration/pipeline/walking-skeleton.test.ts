@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LocalStack } from '../../../shared/local-stack/stack';
+import type { LocalStack } from '../../../dev/local-stack/stack';
 import { deliverStripeEvent, startTestStack, waitFor } from '../../support/stack';
 
 const fixture = (name: string) =>

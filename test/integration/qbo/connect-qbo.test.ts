@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConnectQbo } from '../../../shared/cli/commands/connect-qbo';
 import type { CliIo } from '../../../shared/cli/io';
-import { startQboSimulator } from '../../../shared/qbo/simulator/server';
-import type { QboSimulator } from '../../../shared/qbo/simulator/server';
+import { startQboSimulator } from '../../../dev/qbo-simulator/server';
+import type { QboSimulator } from '../../../dev/qbo-simulator/server';
 import { LocalFileSecretStore, secretNames } from '../../../shared/secrets/secret-store';
 
 async function freePort(): Promise<number> {

@@ -3,8 +3,8 @@ import { createLogger } from '../../../shared/observability/logger';
 import type { Logger } from '../../../shared/observability/logger';
 import { createQboClient } from '../../../shared/qbo/client/qbo-client';
 import type { QboAccessTokenSource, QboClient, QboClientProps } from '../../../shared/qbo/client/qbo-client';
-import { startQboSimulator } from '../../../shared/qbo/simulator/server';
-import type { QboSimulator, QboSimulatorOptions } from '../../../shared/qbo/simulator/server';
+import { startQboSimulator } from '../../../dev/qbo-simulator/server';
+import type { QboSimulator, QboSimulatorOptions } from '../../../dev/qbo-simulator/server';
 
 /** Every log line written during a test, as text and parsed, so tests can assert on fields and on absence. */
 export interface CapturedLogs {

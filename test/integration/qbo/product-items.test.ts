@@ -1,7 +1,7 @@
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { createProductItemLookup, PRODUCT_ITEM_TTL_MS } from '../../../shared/consumers/product-items';
 import type { QboWriter } from '../../../shared/consumers/qbo-port';
-import { DEMO_ACCOUNT_IDS, DEMO_ITEM_IDS } from '../../../shared/qbo/simulator/server';
+import { DEMO_ACCOUNT_IDS, DEMO_ITEM_IDS } from '../../../dev/qbo-simulator/server';
 import { buildTenantSettings } from '../../support/tenants';
 import { startHarness, type Harness } from './harness';
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { startQboSimulatorProcess } from '../../../shared/qbo/simulator/main';
-import type { SimulatorProcess } from '../../../shared/qbo/simulator/main';
+import { startQboSimulatorProcess } from '../../../dev/qbo-simulator/main';
+import type { SimulatorProcess } from '../../../dev/qbo-simulator/main';
 
-const ENTRY = join(__dirname, '../../../shared/qbo/simulator/main.ts');
+const ENTRY = join(__dirname, '../../../dev/qbo-simulator/main.ts');
 const REGISTER = ['--require', join(__dirname, '../../support/ts-register.cjs')];
 
 describe('QBO simulator in its own process, driven over /__sim', () => {

@@ -1,4 +1,4 @@
-import { DEMO_ACCOUNT_IDS, DEMO_ITEM_IDS } from '../../../shared/qbo/simulator/server';
+import { DEMO_ACCOUNT_IDS, DEMO_ITEM_IDS } from '../../../dev/qbo-simulator/server';
 import { qboFixture, shapeOf } from './fixtures';
 import { startHarness } from './harness';
 import type { Harness } from './harness';

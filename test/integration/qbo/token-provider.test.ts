@@ -8,8 +8,8 @@ import type { RefreshLease } from '../../../shared/qbo/auth/refresh-lease';
 import { createQboTokenProvider, storedTokensFrom, writeStoredTokens } from '../../../shared/qbo/auth/token-provider';
 import { createQboClient } from '../../../shared/qbo/client/qbo-client';
 import { QboAuthError } from '../../../shared/qbo/faults';
-import { startQboSimulator } from '../../../shared/qbo/simulator/server';
-import type { QboSimulator } from '../../../shared/qbo/simulator/server';
+import { startQboSimulator } from '../../../dev/qbo-simulator/server';
+import type { QboSimulator } from '../../../dev/qbo-simulator/server';
 import { LocalFileSecretStore, secretNames } from '../../../shared/secrets/secret-store';
 import { captureLogs } from './harness';
 

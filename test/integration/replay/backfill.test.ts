@@ -12,7 +12,7 @@ import {
   startStripeStandIn,
   type StandInObjectKind,
   type StripeStandIn,
-} from '../../../shared/stripe/stand-in';
+} from '../../../dev/stripe-stand-in';
 import { buildTenantSettings } from '../../support/tenants';
 import { MemorySecretStore, PubSubTopics, RecordingAuditSink, silentLogger, TEST_STRIPE_KEY } from './support';
 

@@ -5,7 +5,7 @@ import { secretNames } from '../../../shared/secrets/secret-store';
 import { openDuckDbStores } from '../../../shared/stores/duckdb';
 import type { Stores } from '../../../shared/stores/ports';
 import { createStripeClientFactory } from '../../../shared/stripe/client';
-import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../shared/stripe/stand-in';
+import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../dev/stripe-stand-in';
 import { buildTenantSettings } from '../../support/tenants';
 import { MemorySecretStore, PubSubTopics, RecordingAuditSink, silentLogger, TEST_STRIPE_KEY } from './support';
 

@@ -1,6 +1,6 @@
 import { AuthError, PermanentError } from '../../../shared/errors';
 import { createRateLimiter, createStripeApiClient } from '../../../shared/stripe/client';
-import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../shared/stripe/stand-in';
+import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../dev/stripe-stand-in';
 import { silentLogger, TEST_STRIPE_KEY } from './support';
 
 describe('the Stripe client against the stand-in over HTTP', () => {

@@ -4,7 +4,7 @@ import { parseConfig } from '../../../shared/config/config';
 import { classifyError } from '../../../shared/errors';
 import { createStripeReader } from '../../../shared/runtime/stripe-reader';
 import { secretNames } from '../../../shared/secrets/secret-store';
-import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../shared/stripe/stand-in';
+import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../dev/stripe-stand-in';
 import { buildTenantSettings } from '../../support/tenants';
 import { MemorySecretStore, TEST_STRIPE_KEY } from './support';
 

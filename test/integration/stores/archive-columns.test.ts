@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ARCHIVE_TABLES, LocalArchiver, loadTableSchema } from '../../../shared/local-stack/archiver';
+import { ARCHIVE_TABLES, LocalArchiver, loadTableSchema } from '../../../dev/local-stack/archiver';
 import { createLogger } from '../../../shared/observability/logger';
 import { openDuckDbStores } from '../../../shared/stores/duckdb';
 

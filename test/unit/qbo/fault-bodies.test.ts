@@ -8,7 +8,7 @@ import {
   systemFault,
   throttleFault,
   validationFault,
-} from '../../../shared/qbo/simulator/fault-bodies';
+} from '../../../dev/qbo-simulator/fault-bodies';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(join(__dirname, '../../fixtures/qbo', name), 'utf8')) as unknown;

@@ -1,5 +1,5 @@
-import { parseQuery, queryResponseBody, runQuery } from '../../../shared/qbo/simulator/query';
-import { SimFault } from '../../../shared/qbo/simulator/sim-fault';
+import { parseQuery, queryResponseBody, runQuery } from '../../../dev/qbo-simulator/query';
+import { SimFault } from '../../../dev/qbo-simulator/sim-fault';
 
 const rows = [
   { Id: '1', DisplayName: "Amy's Bird Sanctuary", Balance: 239, CustomerRef: { value: '1' }, Active: true },

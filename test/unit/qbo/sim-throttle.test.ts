@@ -1,4 +1,4 @@
-import { SimThrottle } from '../../../shared/qbo/simulator/throttle';
+import { SimThrottle } from '../../../dev/qbo-simulator/throttle';
 
 describe('simulator throttle windows (QBO: 10/s, 500/min, 40 batches/min per realm)', () => {
   it('refuses the 11th request inside one second', () => {

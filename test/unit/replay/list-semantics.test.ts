@@ -1,4 +1,4 @@
-import { newestFirst, paginate, type StripeRecord } from '../../../shared/stripe/stand-in/list-semantics';
+import { newestFirst, paginate, type StripeRecord } from '../../../dev/stripe-stand-in/list-semantics';
 
 const objects: StripeRecord[] = Array.from({ length: 25 }, (_, i) => ({
   id: `cus_${i}`,

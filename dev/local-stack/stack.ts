@@ -5,11 +5,11 @@ import { join, resolve } from 'node:path';
 import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
-import { createEntityConsumer, type StripeReader } from '../consumers/entity-consumer';
-import { createStripeWebhookHandler } from '../ingest/webhook-handler';
-import { createReplayHandler } from '../replay/replay-function';
-import { createBackfillHandler } from '../backfill/backfill-function';
-import { OPS_COMMANDS } from '../cli/commands/ops';
+import { createEntityConsumer, type StripeReader } from '../../shared/consumers/entity-consumer';
+import { createStripeWebhookHandler } from '../../shared/ingest/webhook-handler';
+import { createReplayHandler } from '../../shared/replay/replay-function';
+import { createBackfillHandler } from '../../shared/backfill/backfill-function';
+import { OPS_COMMANDS } from '../../shared/cli/commands/ops';
 import {
   CONTROL_TOPICS,
   ENTITIES,
@@ -17,15 +17,15 @@ import {
   ENTITY_TOPIC,
   deadLetterTopicName,
   topicName,
-} from '../messaging/topics';
-import type { QboSimulator } from '../qbo/simulator/server';
-import { startQboSimulator } from '../qbo/simulator/server';
-import { secretNames } from '../secrets/secret-store';
-import { openDuckDbStores, type DuckDbStores } from '../stores/duckdb';
-import { buildRuntime, type Runtime } from '../runtime/runtime';
-import type { HttpHandler } from '../runtime/lazy-handler';
-import { createQboAccess } from '../runtime/qbo-access';
-import { createLogger } from '../observability/logger';
+} from '../../shared/messaging/topics';
+import type { QboSimulator } from '../qbo-simulator/server';
+import { startQboSimulator } from '../qbo-simulator/server';
+import { secretNames } from '../../shared/secrets/secret-store';
+import { openDuckDbStores, type DuckDbStores } from '../../shared/stores/duckdb';
+import { buildRuntime, type Runtime } from '../../shared/runtime/runtime';
+import type { HttpHandler } from '../../shared/runtime/lazy-handler';
+import { createQboAccess } from '../../shared/runtime/qbo-access';
+import { createLogger } from '../../shared/observability/logger';
 import { LocalArchiver } from './archiver';
 import { injectCommitCrashes } from './crash-injection';
 import { startPubSubEmulator, type RunningEmulator } from './emulators';

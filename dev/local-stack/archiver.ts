@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request, Response } from '@google-cloud/functions-framework';
-import type { DuckDbDatabase } from '../stores/duckdb/connection';
-import { parsePushEnvelope } from '../messaging/push-envelope';
-import type { Logger } from '../observability/logger';
+import type { DuckDbDatabase } from '../../shared/stores/duckdb/connection';
+import { parsePushEnvelope } from '../../shared/messaging/push-envelope';
+import type { Logger } from '../../shared/observability/logger';
 
 /** A BigQuery JSON-schema field, as in `ddl/schemas/<table>.json` (what Terraform gives BigQuery). */
 export interface BigQueryField {

@@ -1,5 +1,5 @@
-import { DELETABLE_ENTITIES, QBO_ENTITIES, VOIDABLE_ENTITIES } from '../entities';
-import type { QboEntityName } from '../entities';
+import { DELETABLE_ENTITIES, QBO_ENTITIES, VOIDABLE_ENTITIES } from '../../shared/qbo/entities';
+import type { QboEntityName } from '../../shared/qbo/entities';
 import { faults, qboDate, qboMetaTime } from './fault-bodies';
 import type { HttpReply } from './fault-bodies';
 import { applyEffects, assertRemovable, undoEffects, voidedCopy } from './effects';

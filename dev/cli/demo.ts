@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildScenario, createScenarioStripeReader, type Scenario } from '../../../bench/scenario';
-import { checkQbo } from '../../../bench/harness';
-import { signStripeEvent } from '../../ingest/stripe-signature';
-import { startLocalStack, type LocalStack } from '../../local-stack/stack';
-import { secretNames } from '../../secrets/secret-store';
-import type { CliIo } from '../io';
+import { buildScenario, createScenarioStripeReader, type Scenario } from '../scenario/scenario';
+import { checkQbo } from '../scenario/check-qbo';
+import { signStripeEvent } from '../../shared/ingest/stripe-signature';
+import { startLocalStack, type LocalStack } from '../local-stack/stack';
+import { secretNames } from '../../shared/secrets/secret-store';
+import type { CliIo } from '../../shared/cli/io';
 
 export interface DemoReport {
   eventsSent: number;
@@ -178,7 +178,6 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   const scenario = buildScenario({
     seed: 42,
     objects: Number(values.objects),
-    fixturesDir: join(io.cwd, 'test', 'fixtures', 'stripe'),
   });
   const duckdbPath = join(io.cwd, '.local', 'demo.duckdb');
   await rm(duckdbPath, { force: true });

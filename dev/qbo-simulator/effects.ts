@@ -1,4 +1,4 @@
-import type { QboEntityName } from '../entities';
+import type { QboEntityName } from '../../shared/qbo/entities';
 import type { SimCompany } from './company';
 import { faults } from './fault-bodies';
 import { SimFault, asArray, clone, money, num } from './sim-fault';

@@ -1,5 +1,5 @@
 import type { PubSub } from '@google-cloud/pubsub';
-import { CONTROL_TOPICS, deadLetterTopicName, ENTITIES, ENTITY_TOPIC, topicName } from '../messaging/topics';
+import { CONTROL_TOPICS, deadLetterTopicName, ENTITIES, ENTITY_TOPIC, topicName } from '../../shared/messaging/topics';
 
 export interface PushRoute {
   topic: string;

@@ -1,5 +1,5 @@
-import { qboEntityName } from '../entities';
-import type { QboEntityName } from '../entities';
+import { qboEntityName } from '../../shared/qbo/entities';
+import type { QboEntityName } from '../../shared/qbo/entities';
 import { faults } from './fault-bodies';
 import { SimFault } from './sim-fault';
 

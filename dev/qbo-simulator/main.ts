@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../observability/logger';
+import { createLogger } from '../../shared/observability/logger';
 import { DEMO_REALM_ID, startQboSimulator } from './server';
 
 /**
  * Runs the simulator in its own process (the chaos run kills the process under test, not its QBO):
- *   node dist/shared/qbo/simulator/main.js [--port N] [--host H] [--time-scale X] [--no-throttle] [--realm ID]...
+ *   node dist/dev/qbo-simulator/main.js [--port N] [--host H] [--time-scale X] [--no-throttle] [--realm ID]...
  * Prints one JSON line `{"url":"http://127.0.0.1:N","realms":[…]}` once listening, then serves until SIGTERM/SIGINT.
  * Each `--realm` is seeded with the demo company (default: DEMO_REALM_ID). Drive it over /__sim/… (server.ts).
  */
@@ -48,7 +48,7 @@ export interface SimulatorProcess {
 
 /**
  * Starts main.ts in a child Node process and resolves with its URL. `entry` is this file compiled
- * (dist/shared/qbo/simulator/main.js) or, under ts-node/swc registers, the .ts path with matching execArgv.
+ * (dist/dev/qbo-simulator/main.js) or, under ts-node/swc registers, the .ts path with matching execArgv.
  */
 export function startQboSimulatorProcess(
   entry: string,

@@ -1,6 +1,6 @@
-import { qboEntityName } from '../entities';
-import { VOID_BY_SPARSE_UPDATE } from '../entities';
-import type { QboEntityName } from '../entities';
+import { qboEntityName } from '../../shared/qbo/entities';
+import { VOID_BY_SPARSE_UPDATE } from '../../shared/qbo/entities';
+import type { QboEntityName } from '../../shared/qbo/entities';
 import type { SimCompany } from './company';
 import { faults, json, qboTime, validationFault, validationFaultObject } from './fault-bodies';
 import type { HttpReply } from './fault-bodies';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { startLocalStack } from '../../local-stack/stack';
-import type { CliIo } from '../io';
+import { startLocalStack } from '../local-stack/stack';
+import type { CliIo } from '../../shared/cli/io';
 
 export function formatStackTable(
   urls: Record<string, string>,

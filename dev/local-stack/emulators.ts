@@ -1,5 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { UserFacingError } from '../../shared/cli/main';
 
 /** A locally started Google Cloud emulator (Pub/Sub or Firestore), stopped with its whole process group. */
 export interface RunningEmulator {
@@ -7,7 +8,7 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-export class EmulatorMissingError extends Error {
+export class EmulatorMissingError extends UserFacingError {
   constructor(which: string, detail: string) {
     super(
       `The ${which} emulator is not installed or failed to start (${detail}). Install the Google Cloud CLI with the ` +

@@ -1,5 +1,5 @@
-import { NAME_LIST_ENTITIES } from '../entities';
-import type { QboEntityName } from '../entities';
+import { NAME_LIST_ENTITIES } from '../../shared/qbo/entities';
+import type { QboEntityName } from '../../shared/qbo/entities';
 import type { SimCompany } from './company';
 import { faults } from './fault-bodies';
 import { computeSalesLines, requireRef, optionalRef } from './sales-lines';

@@ -1,6 +1,6 @@
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
-import type { SeedCompany } from '../qbo/simulator/company';
-import { account, DEMO_ACCOUNT_IDS, DEMO_COMPANY, DEMO_ITEM_IDS, DEMO_REALM_ID } from '../qbo/simulator/demo-company';
+import type { SeedCompany } from '../qbo-simulator/company';
+import { account, DEMO_ACCOUNT_IDS, DEMO_COMPANY, DEMO_ITEM_IDS, DEMO_REALM_ID } from '../qbo-simulator/demo-company';
 
 /** Accounts and items the demo tenant maps that the simulator's base demo company does not carry. */
 const EXTRA_IDS = { disputes: '94', adjustments: '95', taxItem: '22' } as const;

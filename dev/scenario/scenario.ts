@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NormalizedEvent } from '../schemas/normalized-event.schema';
-import type { StripeReader } from '../shared/consumers/entity-consumer';
-import { normalizeStripeEvent } from '../shared/ingest/normalize';
+import balanceTransactionChargeFee from './fixtures/object-balance_transaction-charge-fee.json';
+import creditNoteCreated from './fixtures/event-credit_note.created.json';
+import customerCreated from './fixtures/event-customer.created.json';
+import invoiceFinalized from './fixtures/event-invoice.finalized.json';
+import invoicePaymentPaid from './fixtures/event-invoice_payment.paid.json';
+import payoutPaid from './fixtures/event-payout.paid.json';
+import refundCreated from './fixtures/event-refund.created.json';
+import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
+import type { StripeReader } from '../../shared/consumers/entity-consumer';
+import { normalizeStripeEvent } from '../../shared/ingest/normalize';
 
 /**
  * A deterministic Stripe history for the benchmark, the chaos run and the demo: customers, invoices, invoice
@@ -47,7 +54,7 @@ export interface ScenarioOptions {
   seed?: number;
   /** How many Stripe objects that map to a QBO object to generate (default 2,000). */
   objects?: number;
-  /** Where the Stripe event fixtures are (default `<cwd>/test/fixtures/stripe`; API objects in `../stripe-api`). */
+  /** A folder of Stripe event fixtures to use instead of the templates in `./fixtures` (API objects in `../stripe-api`). */
   fixturesDir?: string;
   /** Unix seconds of the first object (default 2025-01-01). */
   startAt?: number;
@@ -73,35 +80,35 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-function fixtureEvent(dir: string, type: string): ScenarioEvent {
-  return JSON.parse(readFileSync(join(dir, `event-${type}.json`), 'utf8')) as ScenarioEvent;
-}
-
-function fixtureObject(dir: string, name: string): StripeRecord {
-  return JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as StripeRecord;
-}
-
 interface Templates {
   events: Record<string, ScenarioEvent>;
   invoice: StripeRecord;
   balanceTransaction: StripeRecord;
 }
 
-function loadTemplates(dir: string): Templates {
+/** The templates shipped beside this file (imported, so the build carries them and nothing reads a test folder). */
+const EMBEDDED_EVENTS: Record<string, unknown> = {
+  'customer.created': customerCreated,
+  'invoice.finalized': invoiceFinalized,
+  'invoice_payment.paid': invoicePaymentPaid,
+  'refund.created': refundCreated,
+  'credit_note.created': creditNoteCreated,
+  'payout.paid': payoutPaid,
+};
+
+function loadTemplates(dir: string | undefined): Templates {
+  const read = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
   const events: Record<string, ScenarioEvent> = {};
-  for (const type of [
-    'customer.created',
-    'invoice.finalized',
-    'invoice_payment.paid',
-    'refund.created',
-    'credit_note.created',
-    'payout.paid',
-  ])
-    events[type] = fixtureEvent(dir, type);
+  for (const [type, embedded] of Object.entries(EMBEDDED_EVENTS))
+    events[type] = structuredClone((dir ? read(join(dir, `event-${type}.json`)) : embedded) as ScenarioEvent);
   return {
     events,
     invoice: events['invoice.finalized']!.data.object,
-    balanceTransaction: fixtureObject(join(dir, '..', 'stripe-api'), 'object-balance_transaction-charge-fee'),
+    balanceTransaction: structuredClone(
+      (dir
+        ? read(join(dir, '..', 'stripe-api', 'object-balance_transaction-charge-fee.json'))
+        : balanceTransactionChargeFee) as StripeRecord,
+    ),
   };
 }
 
@@ -121,8 +128,7 @@ function cents(random: () => number, min: number, max: number): number {
 export function buildScenario(options: ScenarioOptions = {}): Scenario {
   const seed = options.seed ?? 1;
   const target = Math.max(1, options.objects ?? 2000);
-  const dir = options.fixturesDir ?? join(process.cwd(), 'test', 'fixtures', 'stripe');
-  const templates = loadTemplates(dir);
+  const templates = loadTemplates(options.fixturesDir);
   const random = seededRandom(seed);
   const tag = `${seed.toString(36)}x`;
   const startAt = options.startAt ?? 1_735_689_600;

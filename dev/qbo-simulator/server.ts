@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../observability/logger';
-import { qboEntityName } from '../entities';
+import type { Logger } from '../../shared/observability/logger';
+import { qboEntityName } from '../../shared/qbo/entities';
 import { SimCompany } from './company';
 import type { SeedCompany } from './company';
 import { DEMO_COMPANY, DEMO_REALM_ID } from './demo-company';

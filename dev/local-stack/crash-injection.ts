@@ -1,5 +1,5 @@
-import { RetryableError } from '../errors';
-import type { Ledger, Stores } from '../stores/ports';
+import { RetryableError } from '../../shared/errors';
+import type { Ledger, Stores } from '../../shared/stores/ports';
 
 /**
  * The chaos run's consumer crash: the QBO write has happened, the ledger commit never does. The attempt dies the
