@@ -7,43 +7,18 @@ import {
   type OAuthTokenResponse,
   type QboOAuthClient,
 } from '../qbo/auth/intuit-oauth-client';
-import type { RefreshLease } from '../qbo/auth/refresh-lease';
 import { createQboTokenProvider, storedTokensFrom, writeStoredTokens } from '../qbo/auth/token-provider';
 import { createQboClient, type QboClient } from '../qbo/client/qbo-client';
 import { createRealmRateLimiter } from '../qbo/client/rate-limiter';
 import type { QboEntityName } from '../qbo/entities';
 import { secretNames } from '../secrets/secret-store';
-import type { SyncStateStore } from '../stores/ports';
+import { SyncStateLease } from '../stores/lease';
 import type { Runtime } from './runtime';
 
 export function intuitApiBase(environment: 'sandbox' | 'production'): string {
   return environment === 'production'
     ? 'https://quickbooks.api.intuit.com'
     : 'https://sandbox-quickbooks.api.intuit.com';
-}
-
-/**
- * The token-refresh lease on the sync-state store's compare-and-set (DESIGN section 7: Secret Manager has no CAS on
- * addVersion, so refreshers of one tenant are serialized here). A lease is a document with an owner and an expiry.
- */
-export class SyncStateRefreshLease implements RefreshLease {
-  constructor(
-    private readonly state: SyncStateStore,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async acquire(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const name = `lease:${key}`;
-    const current = await this.state.get<{ owner: string; expiresAt: number }>(name);
-    if (current && current.value.owner !== owner && current.value.expiresAt > this.now()) return false;
-    return this.state.put(name, { owner, expiresAt: this.now() + ttlMs }, current?.version ?? 0);
-  }
-
-  async release(key: string, owner: string): Promise<void> {
-    const name = `lease:${key}`;
-    const current = await this.state.get<{ owner: string; expiresAt: number }>(name);
-    if (current?.value.owner === owner) await this.state.put(name, { owner, expiresAt: 0 }, current.version);
-  }
 }
 
 export interface QboAccessOptions {
@@ -70,7 +45,8 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
   const limiter = createRealmRateLimiter({
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
   });
-  const lease = new SyncStateRefreshLease(runtime.stores.syncState);
+  // Refreshers of one tenant take turns under a sync-state lease (DESIGN section 7).
+  const lease = new SyncStateLease(runtime.stores.syncState);
   const clients = new Map<string, QboWriter & QboClient>();
   let oauth: Promise<QboOAuthClient> | undefined;
 

@@ -1,4 +1,5 @@
 import { RetryableError } from '../errors';
+import { isHeldByAnother, leaseFor } from './lease-rules';
 import type { CommitResult, LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from './ports';
 
 /** A commit by an attempt whose lease was taken over: the other attempt owns the write now. */
@@ -12,12 +13,14 @@ export class LeaseLostError extends RetryableError {
  * The reservation rule of DESIGN section 5, shared by every ledger adapter so they cannot disagree:
  * posted → duplicate; live lease held by another → come back later; absent → reserve; expired pending lease →
  * take over (the caller must probe QBO before posting: the earlier attempt may have written); failed or released
- * (lease 0) → reserve again, and a `pending` release still means "probe first".
+ * (lease 0) → reserve again, and a `pending` release still means "probe first". Live, expired and take-over are
+ * the one lease rule of lease-rules.ts, which the sync-state leases follow too.
  */
 export function decideReservation(
   current: LedgerEntry | undefined,
   request: ReserveRequest,
 ): { write: boolean; result: ReserveResult } {
+  const lease = leaseFor(request.leaseOwner, request.now, request.leaseMs);
   const fresh = (attempts: number): LedgerEntry => ({
     tenantId: request.tenantId,
     stripeId: request.stripeId,
@@ -25,14 +28,17 @@ export function decideReservation(
     state: 'pending',
     requestId: current?.requestId ?? request.requestId,
     qboEntity: request.qboEntity,
-    leaseExpiresAt: request.now + request.leaseMs,
-    leaseOwner: request.leaseOwner,
+    leaseExpiresAt: lease.expiresAt,
+    leaseOwner: lease.owner,
     attempts,
     updatedAt: new Date(request.now).toISOString(),
   });
   if (!current) return { write: true, result: { outcome: 'reserved', entry: fresh(1), takenOver: false } };
   if (current.state === 'posted') return { write: false, result: { outcome: 'already_posted', entry: current } };
-  if (current.state === 'pending' && current.leaseExpiresAt > request.now && current.leaseOwner !== request.leaseOwner)
+  // Only a pending entry is leased: a failed one wrote nothing and is anyone's to retry.
+  const hold =
+    current.state === 'pending' ? { owner: current.leaseOwner, expiresAt: current.leaseExpiresAt } : undefined;
+  if (isHeldByAnother(hold, request.leaseOwner, request.now))
     return { write: false, result: { outcome: 'leased_elsewhere', entry: current } };
   const entry = fresh(current.attempts + 1);
   // Any earlier pending attempt (expired lease, crash, released after an unknown outcome) may have reached QBO.

@@ -6,7 +6,7 @@ import type { SecretStore } from '../../secrets/secret-store';
 import type { QboAccessTokenSource } from '../client/qbo-client';
 import { QboAuthError } from '../faults';
 import type { OAuthTokenResponse, QboOAuthClient } from './intuit-oauth-client';
-import type { RefreshLease } from './refresh-lease';
+import type { Lease } from '../../stores/lease';
 
 /**
  * The `qbo-tokens-<tenantId>` secret. Times are epoch milliseconds (ISO strings are accepted when read, for
@@ -24,7 +24,12 @@ export interface QboTokenProviderProps {
   tenantId: string;
   secrets: SecretStore;
   oauth: Pick<QboOAuthClient, 'refresh'>;
-  lease: RefreshLease;
+  /**
+   * Serializes refreshers of one tenant across instances. Secret Manager has no compare-and-swap on addVersion, and
+   * Intuit rotates the refresh token on every refresh, so two instances refreshing at once could each store a
+   * different pair and leave the loser holding a refresh token that dies 24 h later (DESIGN section 7).
+   */
+  lease: Pick<Lease, 'acquire' | 'release'>;
   logger: Logger;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -101,7 +106,7 @@ export function createQboTokenProvider(props: QboTokenProviderProps): QboTokenPr
   const pollMs = props.pollMs ?? 100;
   const owner = props.owner ?? randomUUID();
   const secretName = secretNames.qboTokens(props.tenantId);
-  const leaseKey = `qbo-token-refresh:${props.tenantId}`;
+  const leaseKey = `lease:qbo-token-refresh:${props.tenantId}`;
   const log = props.logger.child({ tenantId: props.tenantId });
   let cached: StoredQboTokens | undefined;
   let inFlight: Promise<string> | undefined;
@@ -138,7 +143,7 @@ export function createQboTokenProvider(props: QboTokenProviderProps): QboTokenPr
   async function refresh(rejected: string | undefined): Promise<string> {
     const deadline = now() + leaseWaitMs;
     for (;;) {
-      if (await props.lease.acquire(leaseKey, owner, leaseTtlMs)) {
+      if ((await props.lease.acquire(leaseKey, owner, leaseTtlMs)).acquired) {
         try {
           return await refreshHoldingLease(rejected);
         } finally {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
 import { buildScenario, type ScenarioEvent } from '../../../dev/scenario/scenario';
@@ -134,6 +135,25 @@ describe('customer email claims', () => {
       expect(await claims.claim('demo:1', 'c@example.com', 'cus_d')).toBeUndefined();
       const keys = await stores.database.all<{ key: string }>('SELECT key FROM sync_state');
       expect(keys.map((row) => row.key).join(' ')).not.toMatch(/example\.com/);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('still honour claims written before claims were leases', async () => {
+    const stores = await openDuckDbStores(':memory:');
+    let clock = 1_000_000;
+    const claims = customerEmailClaims(stores.syncState, () => clock, 60_000);
+    const keyOf = (email: string) => `customer-email:demo:1:${createHash('sha256').update(email).digest('hex')}`;
+    try {
+      await stores.syncState.put(keyOf('old@example.com'), { stripeId: 'cus_old', claimedAt: 1, qboId: '77' }, 0);
+      expect(await claims.claim('demo:1', 'old@example.com', 'cus_new')).toEqual({ Id: '77' });
+      await stores.syncState.put(keyOf('busy@example.com'), { stripeId: 'cus_a', claimedAt: clock }, 0);
+      await expect(claims.claim('demo:1', 'busy@example.com', 'cus_b')).rejects.toMatchObject({
+        code: 'customer_email_claimed',
+      });
+      clock += 60_000;
+      expect(await claims.claim('demo:1', 'busy@example.com', 'cus_b')).toBeUndefined();
     } finally {
       await stores.close();
     }

@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIntuitOAuthClient, simulatorOAuthEndpoints } from '../../../shared/qbo/auth/intuit-oauth-client';
 import type { QboOAuthClient } from '../../../shared/qbo/auth/intuit-oauth-client';
-import { InMemoryRefreshLease } from '../../../shared/qbo/auth/refresh-lease';
-import type { RefreshLease } from '../../../shared/qbo/auth/refresh-lease';
 import { createQboTokenProvider, storedTokensFrom, writeStoredTokens } from '../../../shared/qbo/auth/token-provider';
 import { createQboClient } from '../../../shared/qbo/client/qbo-client';
 import { QboAuthError } from '../../../shared/qbo/faults';
 import { startQboSimulator } from '../../../dev/qbo-simulator/server';
 import type { QboSimulator } from '../../../dev/qbo-simulator/server';
 import { LocalFileSecretStore, secretNames } from '../../../shared/secrets/secret-store';
+import { openDuckDbStores } from '../../../shared/stores/duckdb';
+import { SyncStateLease } from '../../../shared/stores/lease';
+import type { Lease } from '../../../shared/stores/lease';
+import type { Stores } from '../../../shared/stores/ports';
 import { captureLogs } from './harness';
 
 const REALM = '9130350000000777';
@@ -20,9 +22,11 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
   let simulator: QboSimulator;
   let secrets: LocalFileSecretStore;
   let oauth: QboOAuthClient & { refreshCalls: number };
+  let stores: Stores;
   const logs = captureLogs();
 
   beforeEach(async () => {
+    stores = await openDuckDbStores(':memory:');
     // No grace for a superseded refresh token: a second refresh with the old one fails, as it would after 24 h.
     simulator = await startQboSimulator({ refreshTokenGraceMs: 0, logger: logs.logger });
     simulator.seedCompany(REALM);
@@ -45,6 +49,7 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
   });
   afterEach(async () => {
     await simulator.close();
+    await stores.close();
   });
 
   async function storeIssued(expiresInMs: number): Promise<void> {
@@ -53,7 +58,8 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
     await writeStoredTokens(secrets, TENANT, { ...stored, expires_at: Date.now() + expiresInMs });
   }
 
-  const provider = (lease: RefreshLease = new InMemoryRefreshLease()) =>
+  type RefreshLease = Pick<Lease, 'acquire' | 'release'>;
+  const provider = (lease: RefreshLease = new SyncStateLease(stores.syncState)) =>
     createQboTokenProvider({ tenantId: TENANT, secrets, oauth, lease, logger: logs.logger, pollMs: 5 });
 
   it('uses the stored access token while more than 5 minutes remain', async () => {
@@ -77,7 +83,7 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
 
   it('two concurrent refreshers sharing the lease refresh once and both end with a working token', async () => {
     await storeIssued(60_000);
-    const lease = new InMemoryRefreshLease();
+    const lease = new SyncStateLease(stores.syncState);
     const [a, b] = await Promise.all([provider(lease).getAccessToken(), provider(lease).getAccessToken()]);
     expect(a).toBe(b);
     expect(oauth.refreshCalls).toBe(1);
@@ -92,7 +98,10 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
 
   it('without the lease, rotation leaves the second refresher with invalid_grant (why the lease exists)', async () => {
     await storeIssued(60_000);
-    const noLease = { acquire: () => Promise.resolve(true), release: () => Promise.resolve() };
+    const noLease: RefreshLease = {
+      acquire: () => Promise.resolve({ acquired: true }),
+      release: () => Promise.resolve(true),
+    };
     const results = await Promise.allSettled([provider(noLease).getAccessToken(), provider(noLease).getAccessToken()]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Firestore } from '@google-cloud/firestore';
 import { openDuckDbStores } from '../../../shared/stores/duckdb';
 import { createFirestoreStores } from '../../../shared/stores/firestore';
+import { SyncStateLease } from '../../../shared/stores/lease';
 import type { LedgerKey, Stores } from '../../../shared/stores/ports';
 import { buildTenantSettings } from '../../support/tenants';
 
@@ -109,6 +110,57 @@ describe.each(adapters)('%s store', (_name, open) => {
     expect(await stores.syncState.put('cursor:acme', { at: 2 }, 0)).toBe(false);
     expect(await stores.syncState.put('cursor:acme', { at: 2 }, 1)).toBe(true);
     expect(await stores.syncState.get('cursor:acme')).toEqual({ value: { at: 2 }, version: 2 });
+  });
+
+  describe('a lease over sync state', () => {
+    let clock: number;
+    const lease = () => new SyncStateLease<{ qboId: string }>(stores.syncState, { now: () => clock });
+    beforeEach(() => {
+      clock = 1_000;
+    });
+
+    it('keeps others out until it expires; from the expiry instant on, another takes it over', async () => {
+      expect(await lease().acquire('lease:k', 'a', 30_000)).toEqual({ acquired: true });
+      expect(await lease().acquire('lease:k', 'b', 30_000)).toEqual({ acquired: false });
+      // The owner's redelivered attempt takes its own lease again.
+      expect(await lease().acquire('lease:k', 'a', 30_000)).toEqual({ acquired: true });
+      clock += 30_000 - 1;
+      expect(await lease().acquire('lease:k', 'b', 30_000)).toEqual({ acquired: false });
+      clock += 1;
+      expect(await lease().acquire('lease:k', 'b', 30_000)).toEqual({ acquired: true });
+      // The taken-over owner can neither renew nor release what is no longer its own.
+      expect(await lease().renew('lease:k', 'a', 30_000)).toBe(false);
+      expect(await lease().release('lease:k', 'a')).toBe(false);
+      expect(await lease().acquire('lease:k', 'a', 30_000)).toEqual({ acquired: false });
+    });
+
+    it('lets only one of many racing acquirers hold it', async () => {
+      const outcomes = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((o) => lease().acquire('lease:r', o, 30_000)));
+      expect(outcomes.filter((o) => o.acquired)).toHaveLength(1);
+    });
+
+    it('renews for its owner only, and a release frees it at once', async () => {
+      await lease().acquire('lease:k', 'a', 30_000);
+      clock += 20_000;
+      expect(await lease().renew('lease:k', 'a', 30_000)).toBe(true);
+      expect(await lease().renew('lease:k', 'b', 30_000)).toBe(false);
+      clock += 20_000;
+      // Renewed at 21 s for 30 s: still a's at 41 s.
+      expect(await lease().acquire('lease:k', 'b', 30_000)).toEqual({ acquired: false });
+      expect(await lease().release('lease:k', 'b')).toBe(false);
+      expect(await lease().release('lease:k', 'a')).toBe(true);
+      expect(await lease().renew('lease:k', 'a', 30_000)).toBe(false);
+      expect(await lease().acquire('lease:k', 'b', 30_000)).toEqual({ acquired: true });
+    });
+
+    it('once settled, hands its result to every later caller and keeps the first result', async () => {
+      await lease().acquire('lease:s', 'a', 30_000);
+      expect(await lease().settle('lease:s', 'a', { qboId: '58' })).toEqual({ qboId: '58' });
+      expect(await lease().settle('lease:s', 'b', { qboId: '59' })).toEqual({ qboId: '58' });
+      clock += 10 * 60_000;
+      expect(await lease().acquire('lease:s', 'b', 30_000)).toEqual({ acquired: false, result: { qboId: '58' } });
+      expect(await lease().acquire('lease:s', 'a', 30_000)).toEqual({ acquired: false, result: { qboId: '58' } });
+    });
   });
 
   it('parks review items idempotently and filters them', async () => {
