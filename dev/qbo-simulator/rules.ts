@@ -293,6 +293,19 @@ const journalEntryRule: Rule = (company, draft) => {
   };
 };
 
+/** A manual payout: Stripe clearing → bank. Both accounts must exist and differ; Amount is the total. */
+const transferRule: Rule = (company, draft) => {
+  for (const field of ['FromAccountRef', 'ToAccountRef']) {
+    if (draft[field] === undefined) throw new SimFault(faults.requiredParam(field));
+    requireRef(company, 'Account', draft, field);
+  }
+  if (refValue(draft.FromAccountRef) === refValue(draft.ToAccountRef))
+    throw new SimFault(faults.businessRule('A transfer needs two different accounts.'));
+  const amount = num(draft.Amount);
+  if (amount === undefined || amount <= 0) throw new SimFault(faults.requiredParam('Amount'));
+  return { CurrencyRef: USD, ...draft, TxnDate: draft.TxnDate ?? company.today(), Amount: money(amount) };
+};
+
 const RULES: Record<QboEntityName, Rule> = {
   Customer: nameListRule('Customer'),
   Vendor: nameListRule('Vendor'),
@@ -305,6 +318,7 @@ const RULES: Record<QboEntityName, Rule> = {
   Payment: paymentRule,
   Deposit: depositRule,
   JournalEntry: journalEntryRule,
+  Transfer: transferRule,
 };
 
 export function prepareEntity(company: SimCompany, entity: QboEntityName, draft: Draft, existing?: SimRecord): Draft {

@@ -1,21 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+// The QBO entity list is vocabulary shared with the client; the module imports nothing, so no I/O comes with it.
+import type { QboEntityName } from '../qbo/entities';
 import { localDate } from './dates';
 import { minorToDecimal } from './money';
 
-export type QboEntityName =
-  | 'Customer'
-  | 'Item'
-  | 'Account'
-  | 'Invoice'
-  | 'Payment'
-  | 'CreditMemo'
-  | 'RefundReceipt'
-  | 'SalesReceipt'
-  | 'Deposit'
-  | 'JournalEntry'
-  | 'Transfer';
+export type { QboEntityName };
 
 export type OperationKind = 'create' | 'void' | 'delete' | 'update';
 

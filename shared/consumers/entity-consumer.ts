@@ -18,6 +18,7 @@ import type { MessagePublisher } from '../messaging/publisher';
 import { parsePushEnvelope, type PushDelivery } from '../messaging/push-envelope';
 import { ENTITY_TOPIC, topicName, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
+import { qboEntityName } from '../qbo/entities';
 import type { AuditSink, LedgerEntry, Stores } from '../stores/ports';
 import { CustomerDirectory } from './customer-directory';
 import { customerEmailClaims } from './customer-email-claims';
@@ -240,7 +241,10 @@ export function createEntityConsumer(deps: ConsumerDeps) {
         // from before it did are read off the QBO invoice we linked.
         let value: unknown = ref.field === 'CustomerRef' ? owner?.qboCustomerId : undefined;
         if (value === undefined) {
-          const linked = await context.qbo.read(ref.kind === 'invoice' ? 'Invoice' : ref.kind, id);
+          // `invoice` → `Invoice`: a lower-case kind is not an envelope key the client could read the answer by.
+          const entity = qboEntityName(ref.kind);
+          if (!entity) throw new PermanentError(`${text} names no QBO entity`, { code: 'malformed_ref', detail: text });
+          const linked = await context.qbo.read(entity, id);
           value = (linked[ref.field] as { value?: unknown } | undefined)?.value;
         }
         if (typeof value !== 'string')

@@ -1,3 +1,5 @@
+import type { QboEntityName } from '../qbo/entities';
+
 /**
  * The part of the QBO client the write protocol uses. Kept narrow so the protocol is tested against the
  * simulator through the real client, and nothing here depends on how the client throttles or refreshes.
@@ -5,14 +7,18 @@
 export type QboObject = Record<string, unknown> & { Id?: string; SyncToken?: string };
 
 export interface QboWriter {
-  create(entity: string, body: Record<string, unknown>, options: { requestId: string }): Promise<QboObject>;
-  read(entity: string, id: string): Promise<QboObject>;
+  create(entity: QboEntityName, body: Record<string, unknown>, options: { requestId: string }): Promise<QboObject>;
+  read(entity: QboEntityName, id: string): Promise<QboObject>;
   voidTxn(
-    entity: string,
+    entity: QboEntityName,
     target: { Id: string; SyncToken: string },
     options: { requestId: string },
   ): Promise<QboObject>;
-  delete(entity: string, target: { Id: string; SyncToken: string }, options: { requestId: string }): Promise<QboObject>;
+  delete(
+    entity: QboEntityName,
+    target: { Id: string; SyncToken: string },
+    options: { requestId: string },
+  ): Promise<QboObject>;
   query(sql: string): Promise<QboObject[]>;
 }
 

@@ -1,6 +1,10 @@
 /**
- * The QBO v3 entities this project reads and writes. The URL segment is the lower-cased name
- * (`/v3/company/{realmId}/journalentry`), the envelope key is the name as written here (`{"JournalEntry":{…}}`).
+ * The QBO v3 entities this project reads and writes: the one list, for the accounting recipes' plans, the client
+ * and the simulator alike. The URL segment is the lower-cased name (`/v3/company/{realmId}/journalentry`), the
+ * envelope key is the name as written here (`{"JournalEntry":{…}}`).
+ *
+ * This module is vocabulary only and imports nothing, so the pure accounting code can use it without reaching
+ * the client's I/O (test/unit/qbo/entities.test.ts holds it to that).
  */
 export const QBO_ENTITIES = [
   'Customer',
@@ -14,6 +18,8 @@ export const QBO_ENTITIES = [
   'SalesReceipt',
   'Deposit',
   'JournalEntry',
+  // A manual payout moves money from the Stripe clearing account to the bank (DESIGN section 6).
+  'Transfer',
 ] as const;
 
 export type QboEntityName = (typeof QBO_ENTITIES)[number];
@@ -52,6 +58,7 @@ export const DELETABLE_ENTITIES: ReadonlySet<QboEntityName> = new Set([
   'SalesReceipt',
   'Deposit',
   'JournalEntry',
+  'Transfer',
 ]);
 
 /** DisplayName is unique across these lists together (QBO fault 6240), not per list. */

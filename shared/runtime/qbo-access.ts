@@ -1,5 +1,4 @@
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
-import type { QboWriter } from '../consumers/qbo-port';
 import { AuthError } from '../errors';
 import {
   createIntuitOAuthClient,
@@ -32,7 +31,7 @@ export interface QboAccessOptions {
 }
 
 export interface QboAccess {
-  clientFor(tenant: TenantSettings): Promise<QboWriter & QboClient>;
+  clientFor(tenant: TenantSettings): Promise<QboClient>;
   storeTokens(tenantId: string, realmId: string, issued: OAuthTokenResponse): Promise<void>;
 }
 
@@ -47,7 +46,7 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
   });
   // Refreshers of one tenant take turns under a sync-state lease (DESIGN section 7).
   const lease = new SyncStateLease(runtime.stores.syncState);
-  const clients = new Map<string, QboWriter & QboClient>();
+  const clients = new Map<string, QboClient>();
   let oauth: Promise<QboOAuthClient> | undefined;
 
   const oauthClient = (): Promise<QboOAuthClient> =>
@@ -87,10 +86,8 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
         limiter,
         logger: runtime.logger,
       });
-      // The write protocol names entities as strings; the client checks them against its own list.
-      const writer = client as QboClient & QboWriter;
-      clients.set(tenant.tenantId, writer);
-      return writer;
+      clients.set(tenant.tenantId, client);
+      return client;
     },
     async storeTokens(tenantId, realmId, issued) {
       await writeStoredTokens(runtime.secrets, tenantId, storedTokensFrom(issued, realmId, Date.now()));

@@ -253,6 +253,24 @@ describe('QBO simulator: transactions and the rules QBO enforces', () => {
     });
   });
 
+  it("a manual payout's Transfer goes through the client: clearing → bank, read back, deleted", async () => {
+    const body = {
+      FromAccountRef: { value: DEMO_ACCOUNT_IDS.stripeClearing },
+      ToAccountRef: { value: DEMO_ACCOUNT_IDS.checking },
+      Amount: 100,
+      TxnDate: '2026-01-02',
+      PrivateNote: 'stripe:po_manual',
+    };
+    const transfer = await h.client.create('Transfer', body, { requestId: rid() });
+    expect(transfer).toMatchObject({ Amount: 100, SyncToken: '0', FromAccountRef: { name: 'Stripe Clearing' } });
+    expect(await h.client.read('Transfer', String(transfer.Id))).toEqual(transfer);
+    await expect(
+      h.client.create('Transfer', { ...body, ToAccountRef: body.FromAccountRef }, { requestId: rid() }),
+    ).rejects.toMatchObject({ code: 'qbo_6000' });
+    await h.client.delete('Transfer', { Id: String(transfer.Id), SyncToken: '0' }, { requestId: rid() });
+    await expect(h.client.read('Transfer', String(transfer.Id))).rejects.toMatchObject({ code: 'qbo_610' });
+  });
+
   it('credit memos keep RemainingCredit; refund receipts must name the account refunded from', async () => {
     const memo = await h.client.create(
       'CreditMemo',
