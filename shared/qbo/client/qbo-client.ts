@@ -44,21 +44,14 @@ export interface WriteOptions {
   requestId: string;
 }
 
-export type QboBatchItem =
-  | { bId: string; operation: 'create' | 'update' | 'delete' | 'void'; entity: QboEntityName; body: QboEntity }
-  | { bId: string; query: string };
-
-export type QboBatchResult =
-  | { bId: string; ok: true; entity?: QboSavedEntity; rows?: QboSavedEntity[] }
-  | { bId: string; ok: false; error: SyncError & QboErrorInfo };
-
+/**
+ * What the product asks of QBO: create, read, void or delete one object, and query. It never edits what it posted
+ * (every QBO write of ours is its own ledger entry, DESIGN section 5), and sends no batches. The write protocol's
+ * QboWriter port is this shape, so a client is a QboWriter without a cast.
+ */
 export interface QboClient {
-  readonly realmId: string;
   create(entity: QboEntityName, body: QboEntity, options: WriteOptions): Promise<QboSavedEntity>;
   read(entity: QboEntityName, id: string): Promise<QboSavedEntity>;
-  /** Full update: fields left out are cleared. Prefer sparseUpdate. */
-  update(entity: QboEntityName, body: QboEntity, options: WriteOptions): Promise<QboSavedEntity>;
-  sparseUpdate(entity: QboEntityName, body: QboEntity, options: WriteOptions): Promise<QboSavedEntity>;
   voidTxn(
     entity: QboEntityName,
     ref: { Id: string; SyncToken: string },
@@ -66,16 +59,11 @@ export interface QboClient {
   ): Promise<QboSavedEntity>;
   /** Answers `{"domain","status":"Deleted","Id"}` (fixtures/qbo/invoice-delete-response.json). */
   delete(entity: QboEntityName, ref: { Id: string; SyncToken: string }, options: WriteOptions): Promise<QboEntity>;
+  /** One page, as the query asks for it (STARTPOSITION/MAXRESULTS in the text; QBO caps a page at 1000). */
   query(sql: string): Promise<QboSavedEntity[]>;
-  count(sql: string): Promise<number>;
-  /** Every row, paging with STARTPOSITION/MAXRESULTS; `sql` must not carry either. */
-  queryAll(sql: string, pageSize?: number): Promise<QboSavedEntity[]>;
-  batch(items: QboBatchItem[], options?: Partial<WriteOptions>): Promise<QboBatchResult[]>;
 }
 
 export const QBO_MINOR_VERSION = 75;
-export const MAX_BATCH_ITEMS = 30;
-const MAX_PAGE = 1000;
 
 interface Call {
   method: 'GET' | 'POST';
@@ -83,7 +71,6 @@ interface Call {
   params: Record<string, string>;
   body?: unknown;
   operation: string;
-  kind: 'request' | 'batch';
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -168,7 +155,7 @@ export function createQboClient(props: QboClientProps): QboClient {
     let token = await props.tokens.getAccessToken();
     let refreshedAfter401 = false;
     for (let attempt = 0; ; attempt++) {
-      await props.limiter?.acquire(props.realmId, call.kind);
+      await props.limiter?.acquire(props.realmId);
       const started = now();
       const { value, error } = await once(call, token);
       if (value) {
@@ -224,27 +211,12 @@ export function createQboClient(props: QboClientProps): QboClient {
       params,
       body,
       operation: `${include ?? operation ?? 'create'} ${entity}`,
-      kind: 'request',
     });
     return entityOf(envelope, entity);
   }
 
-  async function queryEnvelope(sql: string): Promise<Record<string, unknown>> {
-    const envelope = await send({
-      method: 'GET',
-      path: 'query',
-      params: { query: sql },
-      operation: 'query',
-      kind: 'request',
-    });
-    return (envelope.QueryResponse ?? {}) as Record<string, unknown>;
-  }
-
   return {
-    realmId: props.realmId,
     create: (entity, body, options) => write(entity, body, options),
-    update: (entity, body, options) => write(entity, body, options, 'update'),
-    sparseUpdate: (entity, body, options) => write(entity, { ...body, sparse: true }, options, 'update'),
     voidTxn: (entity, ref, options) =>
       VOID_BY_SPARSE_UPDATE.has(entity)
         ? write(entity, { Id: ref.Id, SyncToken: ref.SyncToken, sparse: true }, options, 'update', 'void')
@@ -256,66 +228,12 @@ export function createQboClient(props: QboClientProps): QboClient {
         path: `${entity.toLowerCase()}/${encodeURIComponent(id)}`,
         params: {},
         operation: `read ${entity}`,
-        kind: 'request',
       });
       return entityOf(envelope, entity);
     },
     async query(sql) {
-      return rowsOf(await queryEnvelope(sql));
-    },
-    async count(sql) {
-      return Number((await queryEnvelope(sql)).totalCount ?? 0);
-    },
-    async queryAll(sql, pageSize = MAX_PAGE) {
-      const size = Math.min(MAX_PAGE, Math.max(1, pageSize));
-      const all: QboSavedEntity[] = [];
-      for (let start = 1; ; start += size) {
-        const page = rowsOf(await queryEnvelope(`${sql} STARTPOSITION ${start} MAXRESULTS ${size}`));
-        all.push(...page);
-        if (page.length < size) return all;
-      }
-    },
-    async batch(items, options = {}) {
-      if (items.length === 0) return [];
-      if (items.length > MAX_BATCH_ITEMS)
-        throw new PermanentError(`QBO batch takes at most ${MAX_BATCH_ITEMS} items, got ${items.length}`, {
-          code: 'qbo_batch_size',
-        });
-      const request = items.map((item) =>
-        'query' in item
-          ? { bId: item.bId, Query: item.query }
-          : { bId: item.bId, operation: item.operation, [item.entity]: item.body },
-      );
-      const params: Record<string, string> = {};
-      if (options.requestId) params.requestid = escapeRequestId(options.requestId);
-      const envelope = await send({
-        method: 'POST',
-        path: 'batch',
-        params,
-        body: { BatchItemRequest: request },
-        operation: 'batch',
-        kind: 'batch',
-      });
-      const responses = (envelope.BatchItemResponse ?? []) as Array<Record<string, unknown>>;
-      const byId = new Map(responses.map((r) => [String(r.bId), r]));
-      return items.map((item, index): QboBatchResult => {
-        const response = byId.get(item.bId);
-        if (!response)
-          return {
-            bId: item.bId,
-            ok: false,
-            error: classifyQboFault(undefined, { status: 500, operation: `batch[${index}] missing` }),
-          };
-        const fault = parseQboFault(response);
-        if (fault)
-          return {
-            bId: item.bId,
-            ok: false,
-            error: classifyQboFault(fault, { status: 200, operation: `batch[${index}]` }),
-          };
-        if ('query' in item) return { bId: item.bId, ok: true, rows: rowsOf(response.QueryResponse) };
-        return { bId: item.bId, ok: true, entity: entityOf(response, item.entity) };
-      });
+      const envelope = await send({ method: 'GET', path: 'query', params: { query: sql }, operation: 'query' });
+      return rowsOf(envelope.QueryResponse);
     },
   };
 }

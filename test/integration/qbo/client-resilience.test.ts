@@ -13,7 +13,7 @@ describe('QBO client against the simulator over HTTP', () => {
   it('retries a throttled request (XML 429 body) and succeeds', async () => {
     h = await startHarness();
     h.simulator.injectFault({ kind: 'throttle', count: 2 });
-    await expect(h.client.count('SELECT COUNT(*) FROM Account')).resolves.toBe(12);
+    await expect(h.client.query('SELECT * FROM Account')).resolves.toHaveLength(12);
     expect(h.simulator.stats().throttled).toBe(2);
   });
 
@@ -51,23 +51,37 @@ describe('QBO client against the simulator over HTTP', () => {
   it('a stale SyncToken is 5010, retryable only after a re-read, and is not retried blindly', async () => {
     h = await startHarness();
     const customer = await h.client.create('Customer', { DisplayName: 'Stale Co' }, { requestId: 's1' });
-    await h.client.sparseUpdate(
-      'Customer',
-      { Id: customer.Id, SyncToken: customer.SyncToken, Notes: 'a' },
+    const invoice = await h.client.create(
+      'Invoice',
+      {
+        CustomerRef: { value: customer.Id },
+        Line: [{ Amount: 10, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1' } } }],
+      },
       { requestId: 's2' },
     );
+    // Someone edits the invoice in QBO between our read and our void.
+    const token = await h.tokens.getAccessToken();
+    const edited = await fetch(`${h.simulator.url}/v3/company/${h.realmId}/invoice?operation=update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        Id: invoice.Id,
+        SyncToken: invoice.SyncToken,
+        sparse: true,
+        CustomerMemo: { value: 'a' },
+      }),
+    });
+    expect(edited.status).toBe(200);
+    const requestsBefore = h.simulator.stats().requests;
     const error = await h.client
-      .sparseUpdate('Customer', { Id: customer.Id, SyncToken: customer.SyncToken, Notes: 'b' }, { requestId: 's3' })
+      .voidTxn('Invoice', { Id: invoice.Id, SyncToken: invoice.SyncToken }, { requestId: 's3' })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QboStaleObjectError);
     expect(error).toMatchObject({ code: 'qbo_5010', failureClass: 'retryable' });
-    const fresh = await h.client.read('Customer', String(customer.Id));
-    const updated = await h.client.sparseUpdate(
-      'Customer',
-      { Id: fresh.Id, SyncToken: fresh.SyncToken, Notes: 'b' },
-      { requestId: 's4' },
-    );
-    expect(updated).toMatchObject({ Notes: 'b', SyncToken: '2' });
+    expect(h.simulator.stats().requests - requestsBefore).toBe(1);
+    const fresh = await h.client.read('Invoice', invoice.Id);
+    const voided = await h.client.voidTxn('Invoice', { Id: fresh.Id, SyncToken: fresh.SyncToken }, { requestId: 's4' });
+    expect(voided).toMatchObject({ TotalAmt: 0, SyncToken: '2' });
   });
 
   it('the simulator throttles past 10 requests/s, and the per-realm limiter keeps the client under it', async () => {

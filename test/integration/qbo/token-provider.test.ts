@@ -112,7 +112,7 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
     await storeIssued(30 * 60_000);
     const client = createQboClient({ baseUrl: simulator.url, realmId: REALM, tokens: provider(), logger: logs.logger });
     simulator.injectFault({ kind: 'auth_expired', count: 1 });
-    await expect(client.count('SELECT COUNT(*) FROM Item')).resolves.toBe(3);
+    await expect(client.query('SELECT * FROM Item')).resolves.toHaveLength(3);
     expect(oauth.refreshCalls).toBe(1);
   });
 

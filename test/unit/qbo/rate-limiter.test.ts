@@ -32,15 +32,6 @@ describe('per-realm QBO limiter', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(60_000);
   });
 
-  it('holds batches to 40 a minute', async () => {
-    const clock = fakeClock();
-    const limiter = createRealmRateLimiter({ ...clock, perSecond: 1000 });
-    for (let i = 0; i < 40; i++) await limiter.acquire('r1', 'batch');
-    expect(clock.now()).toBe(0);
-    await limiter.acquire('r1', 'batch');
-    expect(clock.now()).toBeGreaterThanOrEqual(60_000);
-  });
-
   it('after a 429 it pauses for Retry-After and then runs at half rate', async () => {
     const clock = fakeClock();
     const limiter = createRealmRateLimiter(clock);
