@@ -426,7 +426,6 @@ export function createEntityConsumer(deps: ConsumerDeps) {
       // Pub/Sub without a dead-letter policy send no deliveryAttempt to tell them apart).
       leaseOwner: `${deps.instanceId}:${event.eventId}:${delivery.deliveryAttempt ?? 0}:${randomUUID().slice(0, 8)}`,
       now: () => deps.now().getTime(),
-      eventAt: event.occurredAt,
       ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
     };
     for (const operation of plan.operations) await executeOperation(event, tenant, context, operation, undefined);

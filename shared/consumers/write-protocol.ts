@@ -20,8 +20,6 @@ export interface WriteContext {
   qbo: QboWriter;
   leaseOwner: string;
   now: () => number;
-  /** Stripe event time of what is being applied: the ledger only moves forward in time. */
-  eventAt?: string;
   /** Lease length; LEASE_MS unless the deployment's redelivery backoff is shorter (the local stack's chaos run). */
   leaseMs?: number;
 }
@@ -199,7 +197,6 @@ export async function writeOnce(
     qboId,
     ...(qboObject.SyncToken !== undefined ? { qboSyncToken: String(qboObject.SyncToken) } : {}),
     ...(typeof customerId === 'string' ? { qboCustomerId: customerId } : {}),
-    ...(context.eventAt !== undefined ? { lastEventAt: context.eventAt } : {}),
     now: context.now(),
   });
   return { kind: 'posted', qbo: qboObject, entry, recovered };

@@ -2,6 +2,17 @@ import { RetryableError } from '../errors';
 import { isHeldByAnother, leaseFor } from './lease-rules';
 import type { CommitResult, LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from './ports';
 
+/*
+ * State only moves forward in time, and here that is structural rather than a timestamp compare. Each QBO write is
+ * its own entry (create, void, reverse, … of one Stripe object; nothing is ever updated in place), and `posted` is
+ * final: a reservation finds it `already_posted`, a commit leaves it as it is, a release ignores it. So an event of
+ * any age that reaches a posted entry changes nothing. The entries that can still change are `pending` and
+ * `failed`, and those must accept an older event: replay re-sends old events on purpose (after a reconnect, an
+ * approved review), and a `pending` entry whose outcome is unknown must be probed by whichever attempt comes next,
+ * or a document that reached QBO would stay unlinked. An event-time guard (the `lastEventAt` the entries used to
+ * carry, written and never read) could only block those, so it is gone from both adapters.
+ */
+
 /** A commit by an attempt whose lease was taken over: the other attempt owns the write now. */
 export class LeaseLostError extends RetryableError {
   constructor(key: LedgerKey, owner: string | undefined) {
@@ -65,7 +76,6 @@ export function decideCommit(
   };
   if (result.qboSyncToken !== undefined) entry.qboSyncToken = result.qboSyncToken;
   if (result.qboCustomerId !== undefined) entry.qboCustomerId = result.qboCustomerId;
-  if (result.lastEventAt !== undefined) entry.lastEventAt = result.lastEventAt;
   return { write: true, entry };
 }
 

@@ -18,6 +18,10 @@ export interface TenantStore {
   setStatus(tenantId: string, status: TenantStatus, reason?: string): Promise<void>;
 }
 
+/**
+ * `posted` is final: no later reservation, commit or release changes a posted entry, whatever event it comes
+ * from (ledger-rules.ts). That is how the ledger only moves forward in time.
+ */
 export type LedgerState = 'pending' | 'posted' | 'failed';
 
 /** The ledger key: one QBO write per (tenant, Stripe object, operation). */
@@ -44,8 +48,6 @@ export interface LedgerEntry extends LedgerKey {
   leaseExpiresAt: number;
   leaseOwner: string;
   attempts: number;
-  /** Stripe `created`/event time of the newest event applied: state only moves forward in time. */
-  lastEventAt?: string;
   updatedAt: string;
   detail?: string;
 }
@@ -71,7 +73,6 @@ export interface CommitResult {
   qboSyncToken?: string;
   qboCustomerId?: string;
   now: number;
-  lastEventAt?: string;
 }
 
 export interface Ledger {

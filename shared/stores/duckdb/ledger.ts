@@ -14,7 +14,6 @@ interface LedgerRow {
   lease_expires_at: bigint | number;
   lease_owner: string;
   attempts: number;
-  last_event_at: string | null;
   updated_at: string;
   detail: string | null;
   qbo_customer_id: string | null;
@@ -35,7 +34,6 @@ function toEntry(row: LedgerRow): LedgerEntry {
   };
   if (row.qbo_id !== null) entry.qboId = row.qbo_id;
   if (row.qbo_sync_token !== null) entry.qboSyncToken = row.qbo_sync_token;
-  if (row.last_event_at !== null) entry.lastEventAt = row.last_event_at;
   if (row.detail !== null) entry.detail = row.detail;
   if (row.qbo_customer_id !== null) entry.qboCustomerId = row.qbo_customer_id;
   return entry;
@@ -54,8 +52,11 @@ async function read(sql: SqlRunner, key: LedgerKey): Promise<LedgerEntry | undef
 
 async function write(sql: SqlRunner, entry: LedgerEntry): Promise<void> {
   await sql.run(
-    `INSERT OR REPLACE INTO ledger VALUES ($tenantId, $stripeId, $operation, $state, $requestId, $qboEntity, $qboId,
-       $qboSyncToken, $leaseExpiresAt, $leaseOwner, $attempts, $lastEventAt, $updatedAt, $detail, $qboCustomerId)`,
+    // Columns named: a file from an older release may hold them in another order (schema.ts migrates it).
+    `INSERT OR REPLACE INTO ledger (tenant_id, stripe_id, operation, state, request_id, qbo_entity, qbo_id,
+       qbo_sync_token, lease_expires_at, lease_owner, attempts, updated_at, detail, qbo_customer_id)
+     VALUES ($tenantId, $stripeId, $operation, $state, $requestId, $qboEntity, $qboId, $qboSyncToken,
+       $leaseExpiresAt, $leaseOwner, $attempts, $updatedAt, $detail, $qboCustomerId)`,
     {
       ...keyParams(entry),
       state: entry.state,
@@ -66,7 +67,6 @@ async function write(sql: SqlRunner, entry: LedgerEntry): Promise<void> {
       leaseExpiresAt: BigInt(entry.leaseExpiresAt),
       leaseOwner: entry.leaseOwner,
       attempts: entry.attempts,
-      lastEventAt: entry.lastEventAt ?? null,
       updatedAt: entry.updatedAt,
       detail: entry.detail ?? null,
       qboCustomerId: entry.qboCustomerId ?? null,

@@ -19,11 +19,12 @@ export const OPERATIONAL_TABLES_SQL = [
      lease_expires_at BIGINT NOT NULL,
      lease_owner VARCHAR NOT NULL,
      attempts INTEGER NOT NULL,
-     last_event_at VARCHAR,
      updated_at VARCHAR NOT NULL,
      detail VARCHAR,
      PRIMARY KEY (tenant_id, stripe_id, operation))`,
-  // Added after the first release: files created before it gain the column (last, where INSERT expects it).
+  // Files from earlier releases: last_event_at was written and never read (ledger-rules.ts says why it went), and
+  // qbo_customer_id came after the first release.
+  `ALTER TABLE ledger DROP COLUMN IF EXISTS last_event_at`,
   `ALTER TABLE ledger ADD COLUMN IF NOT EXISTS qbo_customer_id VARCHAR`,
   `CREATE TABLE IF NOT EXISTS sync_state (
      key VARCHAR PRIMARY KEY,

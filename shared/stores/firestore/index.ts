@@ -70,20 +70,32 @@ class FirestoreTenantStore implements TenantStore {
   }
 }
 
+/**
+ * Entries from earlier releases carry `lastEventAt`, written and never read (ledger-rules.ts says why it went):
+ * dropped on read, so it is neither returned nor written back.
+ */
+function ledgerEntryOf(data: FirebaseFirestore.DocumentData): LedgerEntry {
+  const { lastEventAt: _dropped, ...entry } = data as LedgerEntry & { lastEventAt?: unknown };
+  return entry;
+}
+
+function toLedgerEntry(snapshot: FirebaseFirestore.DocumentSnapshot): LedgerEntry | undefined {
+  const data = snapshot.data();
+  return data === undefined ? undefined : ledgerEntryOf(data);
+}
+
 class FirestoreLedger implements Ledger {
   constructor(private readonly db: Firestore) {}
   private doc(key: LedgerKey) {
     return this.db.collection('ledger').doc(ledgerDocId(key));
   }
   async get(key: LedgerKey): Promise<LedgerEntry | undefined> {
-    const snapshot = await this.doc(key).get();
-    return snapshot.exists ? (snapshot.data() as LedgerEntry) : undefined;
+    return toLedgerEntry(await this.doc(key).get());
   }
   reserve(request: ReserveRequest): Promise<ReserveResult> {
     const ref = this.doc(request);
     return this.db.runTransaction(async (transaction) => {
-      const snapshot = await transaction.get(ref);
-      const decision = decideReservation(snapshot.exists ? (snapshot.data() as LedgerEntry) : undefined, request);
+      const decision = decideReservation(toLedgerEntry(await transaction.get(ref)), request);
       if (decision.write) transaction.set(ref, withoutUndefined(decision.result.entry));
       return decision.result;
     });
@@ -91,13 +103,7 @@ class FirestoreLedger implements Ledger {
   commit(key: LedgerKey, leaseOwner: string, result: CommitResult): Promise<LedgerEntry> {
     const ref = this.doc(key);
     return this.db.runTransaction(async (transaction) => {
-      const snapshot = await transaction.get(ref);
-      const decision = decideCommit(
-        snapshot.exists ? (snapshot.data() as LedgerEntry) : undefined,
-        key,
-        leaseOwner,
-        result,
-      );
+      const decision = decideCommit(toLedgerEntry(await transaction.get(ref)), key, leaseOwner, result);
       if (decision.write) transaction.set(ref, withoutUndefined(decision.entry));
       return decision.entry;
     });
@@ -109,15 +115,14 @@ class FirestoreLedger implements Ledger {
   ): Promise<void> {
     const ref = this.doc(key);
     await this.db.runTransaction(async (transaction) => {
-      const snapshot = await transaction.get(ref);
-      const entry = decideRelease(snapshot.exists ? (snapshot.data() as LedgerEntry) : undefined, leaseOwner, outcome);
+      const entry = decideRelease(toLedgerEntry(await transaction.get(ref)), leaseOwner, outcome);
       if (entry) transaction.set(ref, withoutUndefined(entry));
     });
   }
   async list(tenantId: string): Promise<LedgerEntry[]> {
     const result = await this.db.collection('ledger').where('tenantId', '==', tenantId).get();
     return result.docs
-      .map((doc) => doc.data() as LedgerEntry)
+      .map((doc) => ledgerEntryOf(doc.data()))
       .sort((a, b) => a.stripeId.localeCompare(b.stripeId) || a.operation.localeCompare(b.operation));
   }
 }

@@ -105,6 +105,19 @@ describe.each(adapters)('%s store', (_name, open) => {
     expect(await reserveAt(2_000, 'b')).toMatchObject({ outcome: 'reserved', takenOver: false });
   });
 
+  it('never moves a posted entry back: no later reserve, commit or release of any attempt changes it', async () => {
+    await reserveAt(1_000, 'a');
+    // a stalls past its lease; b takes over and posts.
+    await reserveAt(1_000 + 31_000, 'b');
+    const posted = await stores.ledger.commit(key, 'b', { qboId: '130', qboSyncToken: '0', now: 33_000 });
+    await stores.ledger.release(key, 'a', { state: 'failed', detail: 'qbo_2500', now: 34_000 });
+    await stores.ledger.release(key, 'b', { state: 'pending', now: 35_000 });
+    expect(await stores.ledger.commit(key, 'a', { qboId: '999', now: 36_000 })).toEqual(posted);
+    expect(await reserveAt(37_000, 'c')).toMatchObject({ outcome: 'already_posted' });
+    expect(await reserveAt(100_000, 'a')).toMatchObject({ outcome: 'already_posted' });
+    expect(await stores.ledger.get(key)).toEqual(posted);
+  });
+
   it('writes sync state with compare-and-set', async () => {
     expect(await stores.syncState.put('cursor:acme', { at: 1 }, 0)).toBe(true);
     expect(await stores.syncState.put('cursor:acme', { at: 2 }, 0)).toBe(false);
@@ -190,19 +203,28 @@ describe.each(adapters)('%s store', (_name, open) => {
   });
 });
 
-describe('an embedded store file from before qbo_customer_id', () => {
-  it('gains the column on open and keeps its entries', async () => {
+describe('a store from an earlier release', () => {
+  it('an embedded file loses last_event_at, gains qbo_customer_id on open, and keeps its entries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-ledger-'));
     const path = join(dir, 'old.duckdb');
     try {
       const old = await openDuckDbStores(path);
-      await old.database.run('ALTER TABLE ledger DROP COLUMN qbo_customer_id');
+      // The first release's ledger: last_event_at, and no qbo_customer_id yet.
+      await old.database.run('DROP TABLE ledger');
+      await old.database.run(`CREATE TABLE ledger (
+         tenant_id VARCHAR NOT NULL, stripe_id VARCHAR NOT NULL, operation VARCHAR NOT NULL, state VARCHAR NOT NULL,
+         request_id VARCHAR NOT NULL, qbo_entity VARCHAR NOT NULL, qbo_id VARCHAR, qbo_sync_token VARCHAR,
+         lease_expires_at BIGINT NOT NULL, lease_owner VARCHAR NOT NULL, attempts INTEGER NOT NULL,
+         last_event_at VARCHAR, updated_at VARCHAR NOT NULL, detail VARCHAR,
+         PRIMARY KEY (tenant_id, stripe_id, operation))`);
       await old.database.run(
         `INSERT INTO ledger VALUES ('acme', 'in_old', 'create', 'posted', 'r', 'Invoice', '7', '0', 0, 'x', 1,
-           NULL, '2026-01-01T00:00:00.000Z', NULL)`,
+           '2025-12-31T00:00:00.000Z', '2026-01-01T00:00:00.000Z', NULL)`,
       );
       await old.close();
       const reopened = await openDuckDbStores(path);
+      const columns = await reopened.database.all<{ name: string }>("SELECT name FROM pragma_table_info('ledger')");
+      expect(columns.map((c) => c.name)).not.toContain('last_event_at');
       const key = { tenantId: 'acme', stripeId: 'in_old', operation: 'create' };
       expect(await reopened.ledger.get(key)).toMatchObject({ state: 'posted', qboId: '7' });
       expect((await reopened.ledger.get(key))?.qboCustomerId).toBeUndefined();
@@ -220,6 +242,33 @@ describe('an embedded store file from before qbo_customer_id', () => {
       await reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Firestore entry that still carries lastEventAt reads without it', async () => {
+    const db = new Firestore({ projectId: `contract-${randomUUID().slice(0, 8)}` });
+    const stores = createFirestoreStores(db);
+    try {
+      const key = { tenantId: 'acme', stripeId: 'in_old', operation: 'create' };
+      const entry = {
+        ...key,
+        state: 'posted',
+        requestId: 'r',
+        qboEntity: 'Invoice',
+        qboId: '7',
+        leaseExpiresAt: 0,
+        leaseOwner: 'x',
+        attempts: 1,
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      };
+      await db
+        .collection('ledger')
+        .doc('acme__in_old__create')
+        .set({ ...entry, lastEventAt: '2025-12-31T00:00:00Z' });
+      expect(await stores.ledger.get(key)).toEqual(entry);
+      expect(await stores.ledger.list('acme')).toEqual([entry]);
+    } finally {
+      await stores.close();
     }
   });
 });
