@@ -4,13 +4,14 @@ import type { CommitResult, LedgerEntry, LedgerKey, ReserveRequest, ReserveResul
 
 /*
  * State only moves forward in time, and here that is structural rather than a timestamp compare. Each QBO write is
- * its own entry (create, void, reverse, … of one Stripe object; nothing is ever updated in place), and `posted` is
- * final: a reservation finds it `already_posted`, a commit leaves it as it is, a release ignores it. So an event of
- * any age that reaches a posted entry changes nothing. The entries that can still change are `pending` and
- * `failed`, and those must accept an older event: replay re-sends old events on purpose (after a reconnect, an
- * approved review), and a `pending` entry whose outcome is unknown must be probed by whichever attempt comes next,
- * or a document that reached QBO would stay unlinked. An event-time guard (the `lastEventAt` the entries used to
- * carry, written and never read) could only block those, so it is gone from both adapters.
+ * its own entry (create, void, reverse, … of one Stripe object; no recipe plans an update that an older event
+ * could redo with older content), and `posted` is final: a reservation finds it `already_posted`, a commit leaves
+ * it as it is, a release ignores it. So an event of any age that reaches a posted entry changes nothing. The
+ * entries that can still change are `pending` and `failed`, and those must accept an older event: replay re-sends
+ * old events on purpose (after a reconnect, an approved review), and a `pending` entry whose outcome is unknown
+ * must be probed by whichever attempt comes next, or a document that reached QBO would stay unlinked. An
+ * event-time guard (the `lastEventAt` the entries used to carry, written and never read) could only block those,
+ * so it is gone from both adapters.
  */
 
 /** A commit by an attempt whose lease was taken over: the other attempt owns the write now. */
