@@ -27,8 +27,7 @@ export {
   type QboEntityName,
   type SkipReason,
 } from './operation';
-export { classifyCustomerMatch, normalizeCustomerName, customerDisplayName, suffixedDisplayName } from './customer';
-export type { CustomerMatch, QboCustomerCandidate } from './customer';
+export { customerDisplayName, suffixedDisplayName } from './customer';
 export { currencyExponent, decimalToMinor, minorToDecimal } from './money';
 export { localDate, utcDate } from './dates';
 
