@@ -9,7 +9,7 @@ import { ENTITY_TOPIC, topicName } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, Ledger, ReviewQueue, SyncStateStore, TenantStore } from '../stores/ports';
 import { ledgerKeyOf, POSTING_EVENT_TYPES } from '../catalogue/event-catalogue';
-import type { StripeApiClient } from '../stripe/client';
+import type { StripeApiClient } from '../stripe/ports';
 import { isHandledEventType } from '../stripe/event-types';
 
 /**
