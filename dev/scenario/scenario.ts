@@ -7,9 +7,9 @@ import invoiceFinalized from './fixtures/event-invoice.finalized.json';
 import invoicePaymentPaid from './fixtures/event-invoice_payment.paid.json';
 import payoutPaid from './fixtures/event-payout.paid.json';
 import refundCreated from './fixtures/event-refund.created.json';
-import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
-import type { StripeReader } from '../../shared/consumers/entity-consumer';
-import { normalizeStripeEvent } from '../../shared/ingest/normalize';
+import { isDependencyKind } from '../../shared/catalogue/dependency-kinds';
+import { normalizeDependency } from '../../shared/ingest/normalize';
+import type { StripeReader } from '../../shared/stripe/ports';
 
 /**
  * A deterministic Stripe history for the benchmark, the chaos run and the demo: customers, invoices, invoice
@@ -401,15 +401,9 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
   return { seed, objectCount: count, events, expected, objects, balanceTransactions };
 }
 
-const DEPENDENCY_EVENT_TYPE: Record<string, string> = {
-  customer: 'customer.created',
-  invoice: 'invoice.finalized',
-  credit_note: 'credit_note.created',
-};
-
 /**
  * The consumers' Stripe reads served from the scenario, as the Stripe API would answer them: the payout's balance
- * transactions, an object another consumer owns (normalized the way `shared/runtime/stripe-reader.ts` does), a
+ * transactions, an object another consumer owns (normalized as `shared/stripe/reader.ts` does it), a
  * product's name, and the invoice a PaymentIntent pays (from the scenario's invoice payments).
  */
 export function createScenarioStripeReader(scenario: Scenario, now: () => Date = () => new Date()): StripeReader {
@@ -417,22 +411,17 @@ export function createScenarioStripeReader(scenario: Scenario, now: () => Date =
     async listPayoutBalanceTransactions(_tenant, payoutId) {
       return structuredClone(scenario.balanceTransactions.get(payoutId) ?? []);
     },
-    async fetchDependency(tenant, ref): Promise<NormalizedEvent | undefined> {
-      const type = DEPENDENCY_EVENT_TYPE[ref.kind];
+    async fetchDependency(tenant, ref) {
+      // The same dependency kinds and event types as the production reader (shared/catalogue/dependency-kinds.ts);
+      // an object of another kind does not normalize, as a wrong answer from Stripe would not.
+      if (!isDependencyKind(ref.kind)) return undefined;
       const object = scenario.objects.get(ref.stripeId);
-      if (!type || !object || object.object !== ref.kind) return undefined;
-      const result = normalizeStripeEvent(
-        {
-          id: `dep_${ref.kind}_${ref.stripeId}`,
-          object: 'event',
-          type,
-          created: typeof object.created === 'number' ? object.created : Math.floor(now().getTime() / 1000),
-          livemode: false,
-          data: { object: structuredClone(object) },
-        },
-        { tenantId: tenant.tenantId, source: 'dependency', receivedAt: now().toISOString() },
-      );
-      return result.kind === 'normalized' ? result.event : undefined;
+      if (!object) return undefined;
+      return normalizeDependency({ kind: ref.kind, stripeId: ref.stripeId }, structuredClone(object), {
+        tenantId: tenant.tenantId,
+        stripeAccount: tenant.stripe.accountId,
+        now: now(),
+      });
     },
     async productName(_tenant, productId) {
       const product = scenario.objects.get(productId);

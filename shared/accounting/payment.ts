@@ -107,6 +107,14 @@ export function planLegacyInvoicePaid(context: PlanContext, invoice: StripeRecor
 }
 
 /**
+ * `invoice.payment_succeeded` is the same money as invoice.paid / invoice_payment.paid (section 6): never a second
+ * payment, whatever the invoice says.
+ */
+export function planInvoicePaymentSucceeded(_context: PlanContext, _invoice: StripeRecord): Plan {
+  return skip('payment_succeeded_not_a_payment');
+}
+
+/**
  * basil+ `invoice_payment.paid`. The invoice_payment names its invoice but not the customer; unless the invoice
  * is expanded, CustomerRef is `{"$ref":"invoice:in_…#CustomerRef"}`: the CustomerRef of the QBO invoice we linked.
  */

@@ -7,7 +7,7 @@ import type { MessagePublisher } from '../messaging/publisher';
 import { CONTROL_TOPICS, ENTITY_TOPIC, topicName } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, SyncStateStore, TenantStore } from '../stores/ports';
-import type { StripeApiClient } from '../stripe/client';
+import type { StripeApiClient } from '../stripe/ports';
 import { syntheticEventsFor } from './synthetic-events';
 
 /**

@@ -1,4 +1,5 @@
 import type { BackfillEntity } from '../../schemas/backfill-command.schema';
+import type { EventTypeOfKind } from '../catalogue/event-catalogue';
 import type { HandledEventType } from '../stripe/event-types';
 
 /**
@@ -29,48 +30,73 @@ function transition(object: StripeObject, name: string): number | undefined {
   return unix((transitions as Record<string, unknown>)[name]);
 }
 
-/** Which events an object's state stands for, with the time each happened (state only moves forward in time). */
+/** The kind of object each list holds (`GET /v1/<list>`); a list without one fails to compile in Synthetic. */
+interface ListedKind {
+  customers: 'customer';
+  invoices: 'invoice';
+  invoice_payments: 'invoice_payment';
+  charges: 'charge';
+  refunds: 'refund';
+  credit_notes: 'credit_note';
+  payouts: 'payout';
+}
+
+type Synthetic<Entity extends BackfillEntity> = Array<{
+  type: EventTypeOfKind<ListedKind[Entity]>;
+  at?: number;
+}>;
+
+/**
+ * Which events an object's state stands for, with the time each happened (state only moves forward in time). Typed
+ * by the event catalogue's object kinds: wrapping a listed object in an event type that carries another kind of
+ * object is a compile error.
+ */
+const EVENTS_FOR: { [Entity in BackfillEntity]: (object: StripeObject) => Synthetic<Entity> } = {
+  customers: () => [{ type: 'customer.created' }],
+  invoices: (object) => {
+    const status = object.status;
+    // Drafts have no number and may still change: they sync when finalized. A voided invoice was finalized first,
+    // but the void recipe handles an invoice QBO never saw, so one event is enough.
+    if (status === 'void') return [{ type: 'invoice.voided', ...at(transition(object, 'voided_at')) }];
+    if (status === 'open' || status === 'uncollectible')
+      return [{ type: 'invoice.finalized', ...at(transition(object, 'finalized_at')) }];
+    if (status === 'paid')
+      return [
+        { type: 'invoice.finalized', ...at(transition(object, 'finalized_at')) },
+        // Legacy-shape invoices carry their charge here; basil+ ones are paid through invoice_payments instead
+        // and the payment recipe skips this one (`paid_without_payment`).
+        { type: 'invoice.paid', ...at(transition(object, 'paid_at')) },
+      ];
+    return [];
+  },
+  invoice_payments: (object) =>
+    object.status === 'paid' ? [{ type: 'invoice_payment.paid', ...at(transition(object, 'paid_at')) }] : [],
+  charges: (object) => {
+    // A charge paying an invoice is owned by the invoice payment; only standalone charges become sales receipts.
+    if (object.invoice !== undefined && object.invoice !== null) return [];
+    return object.status === 'succeeded' ? [{ type: 'charge.succeeded' }] : [];
+  },
+  refunds: (object) =>
+    object.status === 'succeeded' || object.status === 'pending' ? [{ type: 'refund.created' }] : [],
+  credit_notes: (object) =>
+    object.status === 'void'
+      ? [{ type: 'credit_note.created' }, { type: 'credit_note.voided', ...at(unix(object.voided_at)) }]
+      : [{ type: 'credit_note.created' }],
+  payouts: (object) => {
+    const arrival = at(unix(object.arrival_date));
+    if (object.status === 'failed') return [{ type: 'payout.failed', ...arrival }];
+    if (object.status !== 'paid') return [];
+    return object.reconciliation_status === 'completed'
+      ? [
+          { type: 'payout.paid', ...arrival },
+          { type: 'payout.reconciliation_completed', ...arrival },
+        ]
+      : [{ type: 'payout.paid', ...arrival }];
+  },
+};
+
 function eventsFor(entity: BackfillEntity, object: StripeObject): Array<{ type: HandledEventType; at?: number }> {
-  const status = object.status;
-  switch (entity) {
-    case 'customers':
-      return [{ type: 'customer.created' }];
-    case 'invoices':
-      // Drafts have no number and may still change: they sync when finalized. A voided invoice was finalized first,
-      // but the void recipe handles an invoice QBO never saw, so one event is enough.
-      if (status === 'void') return [{ type: 'invoice.voided', ...at(transition(object, 'voided_at')) }];
-      if (status === 'open' || status === 'uncollectible')
-        return [{ type: 'invoice.finalized', ...at(transition(object, 'finalized_at')) }];
-      if (status === 'paid')
-        return [
-          { type: 'invoice.finalized', ...at(transition(object, 'finalized_at')) },
-          // Legacy-shape invoices carry their charge here; basil+ ones are paid through invoice_payments instead
-          // and the payment recipe skips this one (`paid_without_payment`).
-          { type: 'invoice.paid', ...at(transition(object, 'paid_at')) },
-        ];
-      return [];
-    case 'invoice_payments':
-      return status === 'paid' ? [{ type: 'invoice_payment.paid', ...at(transition(object, 'paid_at')) }] : [];
-    case 'charges':
-      // A charge paying an invoice is owned by the invoice payment; only standalone charges become sales receipts.
-      if (object.invoice !== undefined && object.invoice !== null) return [];
-      return status === 'succeeded' ? [{ type: 'charge.succeeded' }] : [];
-    case 'refunds':
-      return status === 'succeeded' || status === 'pending' ? [{ type: 'refund.created' }] : [];
-    case 'credit_notes':
-      return status === 'void'
-        ? [{ type: 'credit_note.created' }, { type: 'credit_note.voided', ...at(unix(object.voided_at)) }]
-        : [{ type: 'credit_note.created' }];
-    case 'payouts':
-      if (status === 'failed') return [{ type: 'payout.failed', ...at(unix(object.arrival_date)) }];
-      if (status !== 'paid') return [];
-      return object.reconciliation_status === 'completed'
-        ? [
-            { type: 'payout.paid', ...at(unix(object.arrival_date)) },
-            { type: 'payout.reconciliation_completed', ...at(unix(object.arrival_date)) },
-          ]
-        : [{ type: 'payout.paid', ...at(unix(object.arrival_date)) }];
-  }
+  return EVENTS_FOR[entity](object);
 }
 
 function at(value: number | undefined): { at?: number } {

@@ -20,6 +20,7 @@ import { ENTITY_TOPIC, topicName, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import { qboEntityName } from '../qbo/entities';
 import type { AuditSink, LedgerEntry, Stores } from '../stores/ports';
+import type { StripeReader } from '../stripe/ports';
 import { CustomerDirectory } from './customer-directory';
 import { customerEmailClaims } from './customer-email-claims';
 import { customerMatcher, emailOf } from './customer-matching';
@@ -28,16 +29,7 @@ import type { QboWriter } from './qbo-port';
 import { collectRefs, substituteRefs, type PlanRef } from './ref-resolver';
 import { verifyTotal, writeOnce, type WriteContext } from './write-protocol';
 
-/** Reads from Stripe that some plans need: a payout's balance transactions, an object another consumer owns. */
-export interface StripeReader {
-  listPayoutBalanceTransactions(tenant: TenantSettings, payoutId: string): Promise<unknown[]>;
-  /** A normalized event (source `dependency`) for the object behind a ref, or undefined when Stripe has none. */
-  fetchDependency(tenant: TenantSettings, ref: PlanRef): Promise<NormalizedEvent | undefined>;
-  /** A product's name (its QBO item is the item of the same name), or undefined when Stripe has no such product. */
-  productName(tenant: TenantSettings, productId: string): Promise<string | undefined>;
-  /** The invoice a PaymentIntent pays (an open or paid invoice payment of it), or null when it pays none. */
-  invoiceForPaymentIntent(tenant: TenantSettings, paymentIntentId: string): Promise<string | null>;
-}
+export type { StripeReader } from '../stripe/ports';
 
 export interface ConsumerDeps {
   entity: Entity;

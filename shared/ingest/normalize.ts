@@ -1,6 +1,8 @@
 import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
-import { HANDLED_EVENT_ENTITY, isHandledEventType } from '../stripe/event-types';
-import { OWNING_OBJECT_RULES, type StripeObject } from './owning-object';
+import { DEPENDENCY_KINDS, type DependencyKind } from '../catalogue/dependency-kinds';
+import { EVENT_CATALOGUE } from '../catalogue/event-catalogue';
+import { isHandledEventType } from '../stripe/event-types';
+import type { StripeObject } from './owning-object';
 
 export type NormalizeSource = 'webhook' | 'replay' | 'backfill' | 'dependency';
 
@@ -79,8 +81,8 @@ export function readStripeEventEnvelope(
  * Turns a Stripe event (webhook body, or an event fetched by replay/backfill) into the one `normalized-event`
  * every entity topic carries (DESIGN section 3). Pure: no I/O, no clock.
  *
- * - `objectId` (the ordering key) is the Stripe id that owns the QBO write; the rule per type is in
- *   `owning-object.ts`.
+ * - `objectId` (the ordering key) is the Stripe id that owns the QBO write; the rule per type is the event
+ *   catalogue's `owner` (rules in `owning-object.ts`).
  * - `object` stays the raw Stripe snapshot: recipes read legacy or basil+ fields from it through their own
  *   readers; only the ids and the amount are lifted out here.
  * - An event type we do not handle is `unhandled` (acknowledged and audited, never an error Stripe retries).
@@ -91,11 +93,11 @@ export function normalizeStripeEvent(raw: unknown, context: NormalizeContext): N
   const { envelope } = read;
   if (!isHandledEventType(envelope.type)) return { kind: 'unhandled', type: envelope.type };
 
-  const rule = OWNING_OBJECT_RULES[envelope.type];
-  if (envelope.object.object !== rule.objectKind)
+  const entry = EVENT_CATALOGUE[envelope.type];
+  if (envelope.object.object !== entry.objectKind)
     return {
       kind: 'invalid',
-      problems: [`/data/object/object is "${envelope.object.object}", ${envelope.type} carries "${rule.objectKind}"`],
+      problems: [`/data/object/object is "${envelope.object.object}", ${envelope.type} carries "${entry.objectKind}"`],
     };
 
   const event: NormalizedEvent = {
@@ -105,18 +107,45 @@ export function normalizeStripeEvent(raw: unknown, context: NormalizeContext): N
     tenantId: context.tenantId,
     livemode: envelope.livemode,
     type: envelope.type,
-    entity: HANDLED_EVENT_ENTITY[envelope.type],
-    objectId: rule.ownerId(envelope.object),
+    entity: entry.entity,
+    objectId: entry.owner.ownerId(envelope.object),
     occurredAt: new Date(envelope.created * 1000).toISOString(),
     receivedAt: context.receivedAt,
     object: envelope.object,
   };
   if (envelope.account !== undefined) event.stripeAccount = envelope.account;
-  const amount = rule.amount(envelope.object);
+  const amount = entry.owner.amount(envelope.object);
   const currency = envelope.object.currency;
   if (amount !== undefined && typeof currency === 'string' && /^[a-zA-Z]{3}$/.test(currency)) {
     event.amount = amount;
     event.currency = currency.toUpperCase();
   }
   return { kind: 'normalized', event };
+}
+
+/**
+ * The event a consumer publishes for an object it fetched as a dependency (DESIGN section 2): the object wrapped in
+ * the event type its kind stands for (dependency-kinds.ts), with source `dependency`, so the owning consumer plans it
+ * as it would that event. The event id is stable per object, so a repeated request is recognisably the same one.
+ * Undefined when the object does not normalize (Stripe answered with another kind of object).
+ */
+export function normalizeDependency(
+  ref: { kind: DependencyKind; stripeId: string },
+  object: Record<string, unknown>,
+  context: { tenantId: string; stripeAccount?: string | null | undefined; now: Date },
+): NormalizedEvent | undefined {
+  const created = typeof object.created === 'number' ? object.created : Math.floor(context.now.getTime() / 1000);
+  const result = normalizeStripeEvent(
+    {
+      id: `dep_${ref.kind}_${ref.stripeId}`,
+      object: 'event',
+      type: DEPENDENCY_KINDS[ref.kind].eventType,
+      created,
+      livemode: object.livemode === true,
+      ...(context.stripeAccount ? { account: context.stripeAccount } : {}),
+      data: { object },
+    },
+    { tenantId: context.tenantId, source: 'dependency', receivedAt: context.now.toISOString() },
+  );
+  return result.kind === 'normalized' ? result.event : undefined;
 }

@@ -1,9 +1,7 @@
-import type { HandledEventType } from '../stripe/event-types';
-
 /**
- * Per handled event type: which Stripe object kind `data.object` must be, which Stripe id owns the QBO write
- * (the ordering key, DESIGN section 2), and which amount the events archive keeps. Typed as a Record over
- * HandledEventType so a new handled type without a rule is a compile error.
+ * Per Stripe object shape a handled event carries: which Stripe id owns the QBO write (the ordering key, DESIGN
+ * section 2), and which amount the events archive keeps. The event catalogue (`shared/catalogue/event-catalogue.ts`)
+ * picks one rule per handled event type.
  *
  * Both legacy (pre 2025-03-31) and basil+ shapes are read here; anything shape-specific is commented with the
  * API version that changed it.
@@ -11,8 +9,6 @@ import type { HandledEventType } from '../stripe/event-types';
 export type StripeObject = Record<string, unknown> & { id: string; object: string };
 
 export interface OwningObjectRule {
-  /** The `object` value `data.object` must carry for this event type. */
-  objectKind: string;
   ownerId(object: StripeObject): string;
   /** Integer minor units, when the event moves (or states) an amount. */
   amount(object: StripeObject): number | undefined;
@@ -66,32 +62,30 @@ function latestRefund(charge: StripeObject): Record<string, unknown> | undefined
 
 const ownId = (object: StripeObject): string => object.id;
 
-const customer: OwningObjectRule = { objectKind: 'customer', ownerId: ownId, amount: () => undefined };
+/** A customer owns its own write and moves no money. */
+export const CUSTOMER_OWNER: OwningObjectRule = { ownerId: ownId, amount: () => undefined };
 
-const invoiceDocument: OwningObjectRule = {
-  objectKind: 'invoice',
+/** An invoice as a document (finalized, voided): its own id, its total. */
+export const INVOICE_DOCUMENT_OWNER: OwningObjectRule = {
   ownerId: ownId,
   amount: (invoice) => integer(invoice.total),
 };
 
 // A basil+ invoice.paid has no charge or intent (payments moved to invoice_payment), nor does a legacy one paid
 // out of band or with a zero total: then the invoice id is the key, and the payment recipe posts nothing for it.
-const invoicePaidLegacy: OwningObjectRule = {
-  objectKind: 'invoice',
+export const LEGACY_INVOICE_PAYMENT_OWNER: OwningObjectRule = {
   ownerId: (invoice) => paymentIdOfLegacyInvoice(invoice) ?? invoice.id,
   amount: (invoice) => integer(invoice.amount_paid),
 };
 
-const invoicePayment: OwningObjectRule = {
-  objectKind: 'invoice_payment',
+export const INVOICE_PAYMENT_OWNER: OwningObjectRule = {
   ownerId: (invoicePaymentObject) => paymentIdOfInvoicePayment(invoicePaymentObject) ?? invoicePaymentObject.id,
   amount: (invoicePaymentObject) => integer(invoicePaymentObject.amount_paid),
 };
 
-const charge: OwningObjectRule = { objectKind: 'charge', ownerId: ownId, amount: (c) => integer(c.amount) };
+export const CHARGE_OWNER: OwningObjectRule = { ownerId: ownId, amount: (c) => integer(c.amount) };
 
-const chargeRefunded: OwningObjectRule = {
-  objectKind: 'charge',
+export const REFUNDED_CHARGE_OWNER: OwningObjectRule = {
   ownerId: (c) => stripeRef(latestRefund(c)) ?? c.id,
   amount: (c) => {
     const refund = latestRefund(c);
@@ -99,35 +93,13 @@ const chargeRefunded: OwningObjectRule = {
   },
 };
 
-const refund: OwningObjectRule = { objectKind: 'refund', ownerId: ownId, amount: (r) => integer(r.amount) };
-const dispute: OwningObjectRule = { objectKind: 'dispute', ownerId: ownId, amount: (d) => integer(d.amount) };
+export const REFUND_OWNER: OwningObjectRule = { ownerId: ownId, amount: (r) => integer(r.amount) };
+export const DISPUTE_OWNER: OwningObjectRule = { ownerId: ownId, amount: (d) => integer(d.amount) };
 
 // `total` includes tax (DESIGN section 6: a credit memo's amount includes tax); `amount` is the same figure.
-const creditNote: OwningObjectRule = {
-  objectKind: 'credit_note',
+export const CREDIT_NOTE_OWNER: OwningObjectRule = {
   ownerId: ownId,
   amount: (cn) => integer(cn.total) ?? integer(cn.amount),
 };
 
-const payout: OwningObjectRule = { objectKind: 'payout', ownerId: ownId, amount: (p) => integer(p.amount) };
-
-export const OWNING_OBJECT_RULES: Record<HandledEventType, OwningObjectRule> = {
-  'customer.created': customer,
-  'customer.updated': customer,
-  'invoice.finalized': invoiceDocument,
-  'invoice.voided': invoiceDocument,
-  'invoice.paid': invoicePaidLegacy,
-  'invoice.payment_succeeded': invoicePaidLegacy,
-  'invoice_payment.paid': invoicePayment,
-  'charge.succeeded': charge,
-  'charge.refunded': chargeRefunded,
-  'refund.created': refund,
-  'refund.updated': refund,
-  'charge.dispute.created': dispute,
-  'charge.dispute.closed': dispute,
-  'credit_note.created': creditNote,
-  'credit_note.voided': creditNote,
-  'payout.paid': payout,
-  'payout.failed': payout,
-  'payout.reconciliation_completed': payout,
-};
+export const PAYOUT_OWNER: OwningObjectRule = { ownerId: ownId, amount: (p) => integer(p.amount) };

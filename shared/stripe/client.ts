@@ -1,50 +1,29 @@
 import Stripe from 'stripe';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
-import type { BackfillEntity } from '../../schemas/backfill-command.schema';
 import { AuthError, classifyError, RetryableError } from '../errors';
 import type { Logger } from '../observability/logger';
-import { stripeClientOptions } from '../runtime/stripe-reader';
 import { secretNames, type SecretStore } from '../secrets/secret-store';
+import { STRIPE_API_VERSION } from './api-version';
+import type { ListObjectsOptions, StripeApiClient, StripeListPage, StripeObjectRecord } from './ports';
+import { LISTING_RETRY_BUDGET, retryDelayFor, type StripeRetryBudget } from './retry-policy';
 
 /**
- * The Stripe read client replay and backfill use: one per tenant key, the pinned API version and the
- * STRIPE_API_BASE override (via stripeClientOptions), a limiter that keeps us under Stripe's per-account rate limit,
- * and our own retry loop. stripe-node's built-in retries are off here because they do not retry a plain 429 (only
- * 409/5xx or `stripe-should-retry: true`) and ignore `Retry-After`; a backfill that walks thousands of pages must
- * slow down when told to, not fail.
+ * The Stripe adapter's transport: one stripe-node client per tenant key with the pinned API version and the
+ * STRIPE_API_BASE override, a limiter that keeps us under Stripe's per-account rate limit, and the retry policy of
+ * retry-policy.ts (stripe-node's own retries are off, so there is one policy). Every read is a GET through
+ * `rawRequest`, which gives us Stripe's error classes and headers without the typed resources' retry settings.
  */
 
-export type StripeObjectRecord = Record<string, unknown> & { id: string; object: string };
-
-export interface StripeListPage {
-  data: StripeObjectRecord[];
-  hasMore: boolean;
-  /** The id to pass as `startingAfter` for the next page (undefined on an empty page). */
-  lastId: string | undefined;
-}
-
-export interface ListObjectsOptions {
-  /** Unix seconds, inclusive. */
-  createdGte?: number;
-  /** Unix seconds, exclusive. */
-  createdLt?: number;
-  startingAfter?: string;
-  /** 1..100; default 100 (Stripe's default of 10 would cost ten times the requests). */
-  limit?: number;
-}
-
-export interface StripeApiClient {
-  /** One page of a list, newest first, for callers that checkpoint between pages (backfill). */
-  listObjects(entity: BackfillEntity, options?: ListObjectsOptions): Promise<StripeListPage>;
-  /** Every object of a list in the range, page after page. */
-  iterateObjects(
-    entity: BackfillEntity,
-    options?: Omit<ListObjectsOptions, 'startingAfter'>,
-  ): AsyncIterable<StripeObjectRecord>;
-  /** Events created at or after `createdGte` (Stripe keeps 30 days), optionally only the given types (≤ 20). */
-  listEvents(options: { createdGte: number; types?: readonly string[] }): AsyncIterable<StripeObjectRecord>;
-  /** What an automatic payout paid out. A manual payout fails with Stripe's 400 (PermanentError). */
-  listPayoutBalanceTransactions(payoutId: string): Promise<StripeObjectRecord[]>;
+/** stripe-node options for every client we build: pinned version, no library retries, STRIPE_API_BASE for tests. */
+export function stripeClientOptions(apiBase: string | undefined): Stripe.StripeConfig {
+  const options: Stripe.StripeConfig = { apiVersion: STRIPE_API_VERSION, maxNetworkRetries: 0, timeout: 20_000 };
+  if (apiBase) {
+    const url = new URL(apiBase);
+    options.host = url.hostname;
+    options.port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    options.protocol = url.protocol === 'https:' ? 'https' : 'http';
+  }
+  return options;
 }
 
 /** Spaces requests evenly at `perSecond`; one per tenant client, because Stripe limits each account separately. */
@@ -87,38 +66,13 @@ export interface StripeApiClientProps {
   limiter?: RateLimiter;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /** Retries after a 429/409/5xx/network failure before giving up with a RetryableError. */
-  maxRetries?: number;
+  /** How long to keep trying (retry-policy.ts); replay's and backfill's budget by default. */
+  retryBudget?: StripeRetryBudget;
 }
 
-const MAX_RETRY_AFTER_MS = 60_000;
+type QueryValue = string | number | readonly string[] | undefined;
 
-function headerOf(error: unknown, name: string): string | undefined {
-  const headers = (error as { headers?: Record<string, unknown> } | null)?.headers;
-  const value = headers?.[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** Whether Stripe says a failed request may be sent again, and after how long (the server's hint first). */
-export function retryDelayFor(error: unknown, attempt: number, random: () => number): number | undefined {
-  const shouldRetry = headerOf(error, 'stripe-should-retry');
-  if (shouldRetry === 'false') return undefined;
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  const type = (error as { type?: unknown } | null)?.type;
-  const retryable =
-    shouldRetry === 'true' ||
-    type === 'StripeConnectionError' ||
-    status === 429 ||
-    status === 409 ||
-    (typeof status === 'number' && status >= 500);
-  if (!retryable) return undefined;
-  const retryAfter = Number(headerOf(error, 'retry-after'));
-  if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, MAX_RETRY_AFTER_MS);
-  const base = Math.min(500 * 2 ** attempt, 8_000);
-  return Math.round(base * (0.5 + random() / 2));
-}
-
-function query(params: Record<string, string | number | readonly string[] | undefined>): string {
+function query(params: Record<string, QueryValue>): string {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
     if (value === undefined) continue;
@@ -129,8 +83,12 @@ function query(params: Record<string, string | number | readonly string[] | unde
   return text ? `?${text}` : '';
 }
 
+const isResourceMissing = (error: unknown): boolean =>
+  (error as { statusCode?: unknown } | null)?.statusCode === 404 &&
+  (error as { code?: unknown } | null)?.code === 'resource_missing';
+
 export function createStripeApiClient(props: StripeApiClientProps): StripeApiClient {
-  const stripe = new Stripe(props.apiKey, { ...stripeClientOptions(props.apiBase), maxNetworkRetries: 0 });
+  const stripe = new Stripe(props.apiKey, stripeClientOptions(props.apiBase));
   const limiter =
     props.limiter ??
     createRateLimiter({
@@ -138,43 +96,47 @@ export function createStripeApiClient(props: StripeApiClientProps): StripeApiCli
     });
   const sleep = props.sleep ?? defaultSleep;
   const random = props.random ?? Math.random;
-  const maxRetries = props.maxRetries ?? 5;
+  const budget = props.retryBudget ?? LISTING_RETRY_BUDGET;
   const requestOptions = props.stripeAccount ? { stripeAccount: props.stripeAccount } : {};
 
+  /** A GET under the limiter and the retry policy; a failure retrying cannot help is thrown as Stripe raised it. */
   const get = async (path: string): Promise<unknown> => {
+    const route = path.split('?')[0] ?? path;
     for (let attempt = 0; ; attempt += 1) {
       await limiter.acquire();
       try {
         return await stripe.rawRequest('GET', path, undefined, requestOptions);
       } catch (error) {
         const delay = retryDelayFor(error, attempt, random);
-        if (delay === undefined) throw classifyError(error);
-        if (attempt >= maxRetries)
-          throw new RetryableError(
-            `Stripe GET ${path.split('?')[0] ?? path} still failing after ${attempt + 1} tries`,
-            {
-              code: `stripe_${String((error as { statusCode?: unknown }).statusCode ?? 'network')}`,
-              retryAfterMs: delay,
-              cause: error,
-            },
-          );
+        if (delay === undefined) throw error;
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (attempt >= budget.maxRetries || delay > budget.maxDelayMs)
+          throw new RetryableError(`Stripe GET ${route} still failing after ${attempt + 1} tries`, {
+            code: `stripe_${String(status ?? 'network')}`,
+            retryAfterMs: delay,
+            cause: error,
+          });
         props.logger.warn(
-          { path: path.split('?')[0], attempt, delayMs: delay, status: (error as { statusCode?: unknown }).statusCode },
+          { path: route, attempt, delayMs: delay, status },
           'stripe request throttled or failed; backing off',
         );
         await sleep(delay);
       }
     }
   };
+  const classified = (path: string): Promise<unknown> =>
+    get(path).catch((error: unknown) => {
+      throw classifyError(error);
+    });
 
   const page = async (path: string): Promise<StripeListPage> => {
-    const body = (await get(path)) as { data?: unknown; has_more?: unknown };
+    const body = (await classified(path)) as { data?: unknown; has_more?: unknown };
     if (!Array.isArray(body.data)) throw new RetryableError(`Stripe list ${path} answered without data[]`);
     const data = body.data as StripeObjectRecord[];
     return { data, hasMore: body.has_more === true, lastId: data[data.length - 1]?.id };
   };
 
-  async function* walk(path: string, params: Record<string, string | number | readonly string[] | undefined>) {
+  async function* walk(path: string, params: Record<string, QueryValue>) {
     let startingAfter: string | undefined;
     for (;;) {
       const result = await page(`${path}${query({ ...params, starting_after: startingAfter })}`);
@@ -206,17 +168,33 @@ export function createStripeApiClient(props: StripeApiClientProps): StripeApiCli
         all.push(transaction);
       return all;
     },
+    async retrieveObject(path, id) {
+      try {
+        return (await get(`/v1/${path}/${encodeURIComponent(id)}`)) as StripeObjectRecord;
+      } catch (error) {
+        // Deleted since it was referenced (a product retired after the invoice sold it): an answer, not a failure.
+        if (isResourceMissing(error)) return undefined;
+        throw classifyError(error);
+      }
+    },
+    listInvoicePaymentsOfIntent: (paymentIntentId) =>
+      walk('/v1/invoice_payments', {
+        'payment[type]': 'payment_intent',
+        'payment[payment_intent]': paymentIntentId,
+        limit: 10,
+      }),
   };
 }
 
 /**
  * Builds (and caches per instance) one client per tenant from the tenant's key in the secret store. A missing key
- * is an AuthError: a person must add it before anything for that tenant can be listed.
+ * is an AuthError: a person must add it before anything for that tenant can be read.
  */
 export function createStripeClientFactory(props: {
   secrets: SecretStore;
   apiBase: string | undefined;
   logger: Logger;
+  retryBudget?: StripeRetryBudget;
   sleep?: (ms: number) => Promise<void>;
 }): { clientFor(tenant: TenantSettings): Promise<StripeApiClient> } {
   const clients = new Map<string, StripeApiClient>();
@@ -233,6 +211,7 @@ export function createStripeClientFactory(props: {
         livemode: tenant.stripe.livemode,
         stripeAccount: tenant.stripe.accountId,
         logger: props.logger,
+        ...(props.retryBudget ? { retryBudget: props.retryBudget } : {}),
         ...(props.sleep ? { sleep: props.sleep } : {}),
       });
       clients.set(tenant.tenantId, client);

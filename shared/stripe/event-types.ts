@@ -1,37 +1,41 @@
-import type { Entity } from '../messaging/topics';
-
 /**
- * The Stripe event types we act on, each with the entity whose topic and consumer own its QBO write
- * (DESIGN sections 2, 3 and 6). Typed as a Record so adding a type without an entity is a compile error;
- * anything not listed is acknowledged and audited as `skipped/unhandled_type`.
+ * The Stripe event types we act on. Everything else about each type (entity, owning object, recipe, ledger write,
+ * dependencies) is one row of the event catalogue (`shared/catalogue/event-catalogue.ts`), which is typed as a
+ * Record over this list: adding a type here without a row there is a compile error. Anything not listed is
+ * acknowledged and audited as `skipped/unhandled_type`.
+ *
+ * The list lives apart from the catalogue so that code below the recipes (the Stripe adapter, backfill's synthetic
+ * events) can name event types without importing the accounting core.
  */
-export const HANDLED_EVENT_ENTITY = {
-  'customer.created': 'customer',
-  'customer.updated': 'customer',
-  'invoice.finalized': 'invoice',
-  'invoice.voided': 'invoice',
-  // A legacy-shape invoice.paid carries its charge; basil+ sends invoice_payment.paid per payment instead.
-  'invoice.paid': 'payment',
-  // Never a second payment (DESIGN section 6): recognised so it is skipped with a reason, not "unhandled".
-  'invoice.payment_succeeded': 'payment',
-  'invoice_payment.paid': 'payment',
-  // A charge with no invoice becomes a SalesReceipt; one with an invoice is left to the invoice payment events.
-  'charge.succeeded': 'payment',
-  'charge.refunded': 'refund',
-  'refund.created': 'refund',
-  'refund.updated': 'refund',
-  // Disputes move money through the Stripe balance; the payout's deposit carries them (recipe decides).
-  'charge.dispute.created': 'refund',
-  'charge.dispute.closed': 'refund',
-  'credit_note.created': 'credit_note',
-  'credit_note.voided': 'credit_note',
-  'payout.paid': 'payout',
-  'payout.failed': 'payout',
-  'payout.reconciliation_completed': 'payout',
-} as const satisfies Record<string, Entity>;
+export const HANDLED_EVENT_TYPES = [
+  'customer.created',
+  'customer.updated',
+  'invoice.finalized',
+  'invoice.voided',
+  'invoice.paid',
+  'invoice.payment_succeeded',
+  'invoice_payment.paid',
+  'charge.succeeded',
+  'charge.refunded',
+  'refund.created',
+  'refund.updated',
+  'charge.dispute.created',
+  'charge.dispute.closed',
+  'credit_note.created',
+  'credit_note.voided',
+  'payout.paid',
+  'payout.failed',
+  'payout.reconciliation_completed',
+] as const;
 
-export type HandledEventType = keyof typeof HANDLED_EVENT_ENTITY;
+export type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number];
+
+const HANDLED = new Set<string>(HANDLED_EVENT_TYPES);
 
 export function isHandledEventType(type: string): type is HandledEventType {
-  return Object.prototype.hasOwnProperty.call(HANDLED_EVENT_ENTITY, type);
+  return HANDLED.has(type);
 }
+
+/** The `object` values of the Stripe objects handled events carry (`data.object.object`). */
+export type StripeObjectKind =
+  'customer' | 'invoice' | 'invoice_payment' | 'charge' | 'refund' | 'dispute' | 'credit_note' | 'payout';

@@ -3,7 +3,8 @@ import { signStripeEvent } from '../../../shared/ingest/stripe-signature';
 import { CONNECT_WEBHOOK_SECRET_NAME } from '../../../shared/ingest/webhook-handler';
 import { ENTITY_TOPIC } from '../../../shared/messaging/topics';
 import { secretNames } from '../../../shared/secrets/secret-store';
-import { HANDLED_EVENT_ENTITY, isHandledEventType } from '../../../shared/stripe/event-types';
+import { EVENT_CATALOGUE } from '../../../shared/catalogue/event-catalogue';
+import { isHandledEventType } from '../../../shared/stripe/event-types';
 import { buildTenantSettings } from '../../support/tenants';
 import { createOpenApiResponseChecker } from './openapi-responses';
 import { WebhookHarness, eventFixtures } from './support';
@@ -80,7 +81,7 @@ describe('every Stripe event fixture goes through the webhook function', () => {
     }
     expect(response.body).toEqual({ received: true, outcome: 'published', eventId: event.id });
 
-    const entity = HANDLED_EVENT_ENTITY[type];
+    const entity = EVENT_CATALOGUE[type].entity;
     const [message, ...extra] = await harness.pull(entity);
     expect(extra).toHaveLength(0);
     expect(message).toBeDefined();

@@ -217,3 +217,55 @@ describe('replay while Stripe is unreachable', () => {
     }
   });
 });
+
+describe('replay republishes only what the ledger lacks, by the catalogue', () => {
+  test('a customer.updated of a posted customer, and a dispute (its recipe posts nothing), are not republished', async () => {
+    const customer = buildStripeObject('customer', { id: 'cus_posted', created: at(40) });
+    const dispute = {
+      ...buildStripeObject('charge', { id: 'ch_disputed', created: at(3) }),
+      id: 'dp_1',
+      object: 'dispute',
+    };
+    const standIn = await startStripeStandIn({
+      apiKeys: [TEST_STRIPE_KEY],
+      events: [
+        event('evt_cus_created', 'customer.created', customer, at(40)),
+        event('evt_cus_updated', 'customer.updated', customer, at(4)),
+        event('evt_dispute', 'charge.dispute.created', dispute, at(3)),
+      ],
+    });
+    const topics = await new PubSubTopics().create();
+    const stores = await openDuckDbStores(':memory:');
+    try {
+      await stores.tenants.put(buildTenantSettings({ tenantId: 'acme' }));
+      await stores.ledger.reserve({
+        tenantId: 'acme',
+        stripeId: 'cus_posted',
+        operation: 'create',
+        requestId: 'r-cus',
+        qboEntity: 'Customer',
+        leaseOwner: 'test',
+        leaseMs: 60_000,
+        now: NOW.getTime(),
+      });
+      await stores.ledger.commit({ tenantId: 'acme', stripeId: 'cus_posted', operation: 'create' }, 'test', {
+        qboId: '58',
+        now: NOW.getTime(),
+      });
+      const secrets = new MemorySecretStore();
+      secrets.values.set(secretNames.stripeApiKey('acme'), TEST_STRIPE_KEY);
+      const stripe = createStripeClientFactory({ secrets, apiBase: standIn.url, logger: silentLogger });
+      const [summary] = await runReplay(
+        replayDeps(stores, topics, (tenant) => stripe.clientFor(tenant)),
+        command,
+      );
+      // The dispute is not even listed: replay asks Stripe only for types whose recipe can post.
+      expect(summary).toMatchObject({ discovered: 2, republished: 0, already_posted: 2, failed: 0 });
+      expect(await topics.drainEntities()).toHaveLength(0);
+    } finally {
+      await topics.close();
+      await stores.close();
+      await standIn.close();
+    }
+  });
+});

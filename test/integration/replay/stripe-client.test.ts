@@ -1,5 +1,6 @@
-import { AuthError, PermanentError } from '../../../shared/errors';
+import { AuthError, PermanentError, RetryableError } from '../../../shared/errors';
 import { createRateLimiter, createStripeApiClient } from '../../../shared/stripe/client';
+import { CONSUMER_RETRY_BUDGET } from '../../../shared/stripe/retry-policy';
 import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../dev/stripe-stand-in';
 import { silentLogger, TEST_STRIPE_KEY } from './support';
 
@@ -56,6 +57,24 @@ describe('the Stripe client against the stand-in over HTTP', () => {
     expect(page.data.map((c) => c.id)).toEqual(['cus_249', 'cus_248', 'cus_247', 'cus_246', 'cus_245']);
     expect(page.hasMore).toBe(true);
     expect(sleeps).toEqual([3000, 3000]);
+  });
+
+  test('a Retry-After longer than the budget allows ends the tries at once, carrying the wait', async () => {
+    standIn.injectRateLimit(1, 30);
+    sleeps.length = 0;
+    const consumerClient = createStripeApiClient({
+      apiKey: TEST_STRIPE_KEY,
+      apiBase: standIn.url,
+      livemode: false,
+      logger: silentLogger,
+      limiter: createRateLimiter({ perSecond: 1000 }),
+      sleep: async (ms) => void sleeps.push(ms),
+      retryBudget: CONSUMER_RETRY_BUDGET,
+    });
+    const failure = await consumerClient.listObjects('customers', { limit: 1 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RetryableError);
+    expect(failure).toMatchObject({ retryAfterMs: 30_000 });
+    expect(sleeps).toEqual([]);
   });
 
   test('payout balance transactions: itemised for an automatic payout, Stripe’s 400 for a manual one', async () => {

@@ -4,9 +4,10 @@ import { parseConfig } from '../../../shared/config/config';
 import { classifyError } from '../../../shared/errors';
 import { createStripeReader } from '../../../shared/runtime/stripe-reader';
 import { secretNames } from '../../../shared/secrets/secret-store';
+import { CONSUMER_RETRY_BUDGET } from '../../../shared/stripe/retry-policy';
 import { buildStripeObject, startStripeStandIn, type StripeStandIn } from '../../../dev/stripe-stand-in';
 import { buildTenantSettings } from '../../support/tenants';
-import { MemorySecretStore, TEST_STRIPE_KEY } from './support';
+import { MemorySecretStore, silentLogger, TEST_STRIPE_KEY } from './support';
 
 /** GET /v1/products/:id as Stripe answers it: the product, or 404 `resource_missing` with Stripe's error body. */
 const PRODUCTS: Record<string, Record<string, unknown>> = {
@@ -68,6 +69,7 @@ describe("the consumers' Stripe reader: a product's name through stripe-node ove
     createStripeReader({
       config: parseConfig({ GOOGLE_CLOUD_PROJECT: 'stripe-qbo-test', STRIPE_API_BASE: url }),
       secrets,
+      logger: silentLogger,
       now: () => new Date('2026-01-01T00:00:00Z'),
     });
 
@@ -120,12 +122,17 @@ describe("the consumers' Stripe reader: the invoice a PaymentIntent pays, throug
   });
   afterAll(() => standIn.close());
 
+  const sleeps: number[] = [];
   const reader = () =>
-    createStripeReader({
-      config: parseConfig({ GOOGLE_CLOUD_PROJECT: 'stripe-qbo-test', STRIPE_API_BASE: standIn.url }),
-      secrets,
-      now: () => new Date('2026-01-01T00:00:00Z'),
-    });
+    createStripeReader(
+      {
+        config: parseConfig({ GOOGLE_CLOUD_PROJECT: 'stripe-qbo-test', STRIPE_API_BASE: standIn.url }),
+        secrets,
+        logger: silentLogger,
+        now: () => new Date('2026-01-01T00:00:00Z'),
+      },
+      { sleep: async (ms) => void sleeps.push(ms) },
+    );
 
   it("names the invoice a paid invoice payment of the intent pays, asking by the intent's id", async () => {
     expect(await reader().invoiceForPaymentIntent(buildTenantSettings(), 'pi_invoice')).toBe('in_paid');
@@ -156,7 +163,8 @@ describe("the consumers' Stripe reader: the invoice a PaymentIntent pays, throug
   });
 
   it('a Stripe rate limit is an error the consumer retries, not an answer', async () => {
-    standIn.injectRateLimit(1);
+    // More 429s than the consumers' in-process budget (retry-policy.ts) absorbs: the rest is Pub/Sub's redelivery.
+    standIn.injectRateLimit(CONSUMER_RETRY_BUDGET.maxRetries + 1);
     const error: unknown = await reader()
       .invoiceForPaymentIntent(buildTenantSettings(), 'pi_invoice')
       .then(
@@ -165,5 +173,12 @@ describe("the consumers' Stripe reader: the invoice a PaymentIntent pays, throug
       );
     expect(classifyError(error).failureClass).toBe('retryable');
     expect(await reader().invoiceForPaymentIntent(buildTenantSettings(), 'pi_invoice')).toBe('in_paid');
+  });
+
+  it('one 429 is absorbed by the backoff of the one Stripe retry policy', async () => {
+    standIn.injectRateLimit(1);
+    sleeps.length = 0;
+    expect(await reader().invoiceForPaymentIntent(buildTenantSettings(), 'pi_invoice')).toBe('in_paid');
+    expect(sleeps).toHaveLength(1);
   });
 });

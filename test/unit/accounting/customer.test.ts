@@ -1,11 +1,4 @@
-import {
-  buildPlan,
-  classifyCustomerMatch,
-  customerDisplayName,
-  normalizeCustomerName,
-  suffixedDisplayName,
-  type QboCustomerCandidate,
-} from '../../../shared/accounting/plan';
+import { buildPlan, customerDisplayName, suffixedDisplayName } from '../../../shared/accounting/plan';
 import { buildEvent, buildSettings, fixture } from './factories';
 
 const settings = buildSettings();
@@ -57,57 +50,5 @@ describe('customer → lean QBO Customer', () => {
   it('suffixes the Stripe id when the name is taken by someone else (6240)', () => {
     expect(suffixedDisplayName('Acme', 'cus_1')).toBe('Acme (cus_1)');
     expect(suffixedDisplayName('x'.repeat(600), 'cus_1')).toHaveLength(500);
-  });
-});
-
-describe('customer name matching', () => {
-  it.each([
-    ['Acme, Inc.', 'acme'],
-    ['ACME   inc', 'acme'],
-    ['Acme L.L.C.', 'acme'],
-    ['Smith & Sons Ltd', 'smith and sons'],
-    ['Café Müller GmbH', 'cafe muller'],
-    ["Amy's Bird Sanctuary", 'amys bird sanctuary'],
-  ])('normalizes %s to %s', (name, expected) => {
-    expect(normalizeCustomerName(name)).toBe(expected);
-  });
-
-  const candidates: QboCustomerCandidate[] = [
-    { Id: '1', DisplayName: "Amy's Bird Sanctuary", PrimaryEmailAddr: { Address: 'Birds@Intuit.com' } },
-    { Id: '2', DisplayName: 'Acme Inc' },
-    { Id: '3', DisplayName: 'Globex LLC', PrimaryEmailAddr: { Address: 'ap@globex.com' } },
-    { Id: '4', DisplayName: 'Initech' },
-    { Id: '5', DisplayName: 'Initech Ltd' },
-  ];
-
-  it.each([
-    [
-      'the same email, any case',
-      { id: 'cus_a', name: 'Someone else', email: 'birds@intuit.com' },
-      { kind: 'exact', qboId: '1', by: 'email' },
-    ],
-    [
-      'the same normalized name and no email conflict',
-      { id: 'cus_b', name: 'ACME, Inc.', email: 'x@acme.io' },
-      { kind: 'exact', qboId: '2', by: 'name' },
-    ],
-    [
-      'the same name but a different email',
-      { id: 'cus_c', name: 'Globex', email: 'other@globex.com' },
-      { kind: 'near', qboIds: ['3'], why: 'same name, different email' },
-    ],
-    [
-      'two customers with that name',
-      { id: 'cus_d', name: 'Initech' },
-      { kind: 'near', qboIds: ['4', '5'], why: 'several customers share the name' },
-    ],
-    [
-      'a typo away',
-      { id: 'cus_e', name: "Amy's Bird Sanctuery" },
-      { kind: 'near', qboIds: ['1'], why: 'similar name' },
-    ],
-    ['nothing alike', { id: 'cus_f', name: 'Umbrella Corp', email: 'u@umbrella.com' }, { kind: 'none' }],
-  ])('classifies %s', (_label, stripe, expected) => {
-    expect(classifyCustomerMatch(stripe, candidates)).toEqual(expected);
   });
 });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
-import { HANDLED_EVENT_ENTITY, type HandledEventType } from '../../../shared/stripe/event-types';
+import { EVENT_CATALOGUE } from '../../../shared/catalogue/event-catalogue';
+import { isHandledEventType, type HandledEventType } from '../../../shared/stripe/event-types';
 import { buildTenantSettings } from '../../support/tenants';
 
 export const FIXTURES = join(__dirname, '../../fixtures/accounting');
@@ -38,7 +39,7 @@ export function buildEvent(
     tenantId: 'acme',
     livemode: false,
     type,
-    entity: (HANDLED_EVENT_ENTITY as Record<string, NormalizedEvent['entity']>)[type] ?? 'invoice',
+    entity: isHandledEventType(type) ? EVENT_CATALOGUE[type].entity : 'invoice',
     objectId: String(object.id),
     occurredAt,
     receivedAt: occurredAt,
