@@ -46,8 +46,12 @@ export function createSyncPipeline(deps: PipelineDeps) {
     const started = Date.now();
     const outcome = await deps.executor.execute(context, operation, body, targetId);
     if (operation.operation === 'create') written.set(operation.stripeId, outcome.entry);
-    // A mismatch throws here, after the ledger commit (the QBO id is kept, so no attempt writes it again) and
-    // before the link record and the `posted` row: the failure policy parks it instead.
+    // A mismatch throws here: before the link record and the `posted` row (the failure policy parks it instead),
+    // after the ledger commit. The ledger stays `posted` with the QBO id on purpose: it answers "is this Stripe
+    // write in QBO?", and it is, exactly once. `failed` would let a redelivery reserve and post a second object;
+    // `pending` would make every redelivery probe QBO and adopt it again without the ledger ever holding its id.
+    // Whether that object is right is the review queue's question: the open totals_mismatch item, which a
+    // redelivery does not settle (record.ts).
     verifyWrite(operation, outcome);
     await recorder.write(step, tenant, outcome, Date.now() - started);
   }

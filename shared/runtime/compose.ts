@@ -52,8 +52,8 @@ export function composeWebhookHandler(runtime: WebhookParts, options: WebhookOpt
   });
 }
 
-/** What a consumer is built from. */
-export type ConsumerParts = Pick<
+/** What a consumer, replay and backfill are built from. */
+export type HandlerParts = Pick<
   Runtime,
   'config' | 'logger' | 'publisher' | 'secrets' | 'stores' | 'audit' | 'validators' | 'now'
 >;
@@ -73,7 +73,7 @@ export interface ConsumerOptions {
   leaseMs?: number;
 }
 
-export function composeConsumer(runtime: ConsumerParts, entity: Entity, options: ConsumerOptions = {}): EntityConsumer {
+export function composeConsumer(runtime: HandlerParts, entity: Entity, options: ConsumerOptions = {}): EntityConsumer {
   const stripe = options.stripe === null ? undefined : (options.stripe ?? createStripeReader(runtime));
   return createEntityConsumer({
     entity,
@@ -94,7 +94,7 @@ export function composeConsumer(runtime: ConsumerParts, entity: Entity, options:
 }
 
 /** The consumer's QBO clients: the test's writer, the shared access, or an access of its own (Intuit's API). */
-function qboWriters(runtime: ConsumerParts, options: ConsumerOptions): (tenant: TenantSettings) => Promise<QboWriter> {
+function qboWriters(runtime: HandlerParts, options: ConsumerOptions): (tenant: TenantSettings) => Promise<QboWriter> {
   if (options.qboFor) return options.qboFor;
   const access =
     options.qboAccess ??
@@ -102,14 +102,8 @@ function qboWriters(runtime: ConsumerParts, options: ConsumerOptions): (tenant: 
   return (tenant) => access.clientFor(tenant);
 }
 
-/** What replay and backfill are built from. */
-export type CommandParts = Pick<
-  Runtime,
-  'config' | 'logger' | 'publisher' | 'secrets' | 'stores' | 'audit' | 'validators' | 'now'
->;
-
 export function composeReplayHandler(
-  runtime: CommandParts,
+  runtime: HandlerParts,
   options: { logger?: Logger } & Partial<Pick<ReplayDeps, 'stripeFor'>> = {},
 ): HttpHandler {
   const logger = options.logger ?? runtime.logger;
@@ -138,7 +132,7 @@ export function composeReplayHandler(
 }
 
 export function composeBackfillHandler(
-  runtime: CommandParts,
+  runtime: HandlerParts,
   options: { logger?: Logger } & Partial<Pick<BackfillDeps, 'stripeFor' | 'timeBudgetMs' | 'clock' | 'pageSize'>> = {},
 ): HttpHandler {
   const { logger = runtime.logger, stripeFor, ...tuning } = options;
