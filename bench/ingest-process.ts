@@ -2,7 +2,7 @@ import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import pino from 'pino';
 import type { TenantSettings } from '../schemas/tenant-settings.schema';
-import { createStripeWebhookHandler } from '../shared/ingest/webhook-handler';
+import { composeWebhookHandler } from '../shared/runtime/compose';
 import { buildRuntime } from '../shared/runtime/runtime';
 import { openDuckDbStores } from '../shared/stores/duckdb';
 
@@ -31,20 +31,7 @@ async function main(): Promise<void> {
     { stores, logDestination: pino.destination({ dest: '/dev/null', sync: false }) },
   );
   const name = `bench_${config.kind}`;
-  if (config.kind === 'ours')
-    registerHttp(
-      name,
-      createStripeWebhookHandler({
-        publisher: runtime.publisher,
-        secrets: runtime.secrets,
-        tenants: stores.tenants,
-        audit: runtime.audit,
-        logger: runtime.logger,
-        validators: runtime.validators,
-        topicPrefix: config.topicPrefix,
-        now: runtime.now,
-      }),
-    );
+  if (config.kind === 'ours') registerHttp(name, composeWebhookHandler(runtime));
   else
     registerHttp(name, async (req, res) => {
       try {

@@ -1,7 +1,6 @@
 import { http } from '@google-cloud/functions-framework';
-import { createStripeWebhookHandler, WEBHOOK_FUNCTION_NAME } from '../shared/ingest/webhook-handler';
+import { deployedFunctions } from '../shared/runtime/compose';
 import { lazyHandler } from '../shared/runtime/lazy-handler';
-import { buildRuntime } from '../shared/runtime/runtime';
 
 /**
  * The public Stripe endpoint (DESIGN section 2): `POST /{tenantId}` and `POST /` (Connect). Wiring only; the
@@ -9,17 +8,5 @@ import { buildRuntime } from '../shared/runtime/runtime';
  */
 http(
   'stripeWebhook',
-  lazyHandler(async () => {
-    const runtime = await buildRuntime(WEBHOOK_FUNCTION_NAME);
-    return createStripeWebhookHandler({
-      publisher: runtime.publisher,
-      secrets: runtime.secrets,
-      tenants: runtime.stores.tenants,
-      audit: runtime.audit,
-      logger: runtime.logger,
-      validators: runtime.validators,
-      topicPrefix: runtime.config.topicPrefix,
-      now: runtime.now,
-    });
-  }),
+  lazyHandler(() => deployedFunctions.stripeWebhook()),
 );

@@ -5,10 +5,7 @@ import { join, resolve } from 'node:path';
 import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
-import { createEntityConsumer, type StripeReader } from '../../shared/consumers/entity-consumer';
-import { createStripeWebhookHandler } from '../../shared/ingest/webhook-handler';
-import { createReplayHandler } from '../../shared/replay/replay-function';
-import { createBackfillHandler } from '../../shared/backfill/backfill-function';
+import type { StripeReader } from '../../shared/stripe/ports';
 import { OPS_COMMANDS } from '../../shared/cli/commands/ops';
 import {
   CONTROL_TOPICS,
@@ -25,6 +22,12 @@ import { openDuckDbStores, type DuckDbStores } from '../../shared/stores/duckdb'
 import { buildRuntime, type Runtime } from '../../shared/runtime/runtime';
 import type { HttpHandler } from '../../shared/runtime/lazy-handler';
 import { createQboAccess } from '../../shared/runtime/qbo-access';
+import {
+  composeBackfillHandler,
+  composeConsumer,
+  composeReplayHandler,
+  composeWebhookHandler,
+} from '../../shared/runtime/compose';
 import { createLogger } from '../../shared/observability/logger';
 import { LocalArchiver } from './archiver';
 import { injectCommitCrashes } from './crash-injection';
@@ -49,7 +52,11 @@ export interface LocalStackOptions {
   qboEnforceThrottle?: boolean;
   /** An already running simulator (the chaos run keeps it in its own process). */
   qboBaseUrl?: string;
-  stripe?: StripeReader;
+  /**
+   * The consumers' Stripe reads. Unset: a reader over the Stripe API with each tenant's key from the local secrets
+   * (`stripe-api-key-<tenantId>`) and STRIPE_API_BASE, as deployed; `null`: none (payouts and basil charges park).
+   */
+  stripe?: StripeReader | null;
   logLevel?: string;
   /** Consumer dead-letter threshold (10, as production). */
   maxDeliveryAttempts?: number;
@@ -170,6 +177,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           secretNames.stripeWebhookSecret(tenant.tenantId),
           `whsec_local_${randomBytes(24).toString('hex')}`,
         );
+      // The consumers read Stripe with the tenant's key, as deployed: without one those reads fail as auth.
+      if (options.stripe === undefined && !(await runtime.secrets.read(secretNames.stripeApiKey(tenant.tenantId))))
+        runtime.logger.warn(
+          { tenantId: tenant.tenantId, secretName: secretNames.stripeApiKey(tenant.tenantId) },
+          'no Stripe API key: reads for payouts, basil charges and unmapped products will fail as auth (needs_reauth)',
+        );
       if (simulator) {
         simulator.seedCompany(tenant.qbo.realmId, DEMO_TENANT_COMPANY);
         await qboAccess.storeTokens(tenant.tenantId, tenant.qbo.realmId, simulator.issueTokens(tenant.qbo.realmId));
@@ -202,31 +215,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const urls: Record<string, string> = {};
     urls.webhook = await serve(
       'stripe-webhook',
-      createStripeWebhookHandler({
-        publisher: runtime.publisher,
-        secrets: runtime.secrets,
-        tenants: stores.tenants,
-        audit: runtime.audit,
-        logger: loggerFor('stripe-webhook'),
-        validators: runtime.validators,
-        topicPrefix,
-        now: runtime.now,
-      }),
+      composeWebhookHandler(runtime, { logger: loggerFor('stripe-webhook') }),
       basePort,
     );
     for (const entity of ENTITIES) {
-      const consumer = createEntityConsumer({
-        entity,
-        functionName: ENTITY_CONSUMER[entity],
+      const consumer = composeConsumer(runtime, entity, {
         logger: loggerFor(ENTITY_CONSUMER[entity]),
-        validators: runtime.validators,
         stores: consumerStores,
-        audit: runtime.audit,
-        publisher: runtime.publisher,
-        topicPrefix,
-        qboFor: (tenant) => qboAccess.clientFor(tenant),
-        ...(options.stripe ? { stripe: options.stripe } : {}),
-        now: runtime.now,
+        qboAccess,
+        ...(options.stripe !== undefined ? { stripe: options.stripe } : {}),
         instanceId: stackId,
         maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
         leaseMs: options.leaseMs ?? LOCAL_LEASE_MS,
@@ -234,8 +231,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       urls[ENTITY_CONSUMER[entity]] = await serve(ENTITY_CONSUMER[entity], consumer.handle, nextPort());
     }
     urls.archiver = await serve('archiver', archiver.handler(), nextPort());
-    urls.replay = await serve('replay', createReplayHandler(runtime), nextPort());
-    urls.backfill = await serve('backfill', createBackfillHandler(runtime), nextPort());
+    urls.replay = await serve('replay', composeReplayHandler(runtime, { logger: loggerFor('replay') }), nextPort());
+    urls.backfill = await serve(
+      'backfill',
+      composeBackfillHandler(runtime, { logger: loggerFor('backfill') }),
+      nextPort(),
+    );
     // Operator commands while the stack owns the DuckDB file (shared/cli/ops-context.ts forwards them here).
     urls.ops = `${await serve(
       'ops',

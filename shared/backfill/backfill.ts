@@ -4,7 +4,8 @@ import type { AuditRecord } from '../../schemas/audit-record.schema';
 import { PermanentError } from '../errors';
 import { normalizeStripeEvent } from '../ingest/normalize';
 import type { MessagePublisher } from '../messaging/publisher';
-import { CONTROL_TOPICS, ENTITY_TOPIC, topicName } from '../messaging/topics';
+import { publishEntityEvent } from '../messaging/entity-events';
+import { CONTROL_TOPICS, topicName } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, SyncStateStore, TenantStore } from '../stores/ports';
 import type { StripeApiClient } from '../stripe/ports';
@@ -187,18 +188,7 @@ export async function runBackfill(deps: BackfillDeps, command: BackfillCommand):
         normalizedAny = true;
         counts.events += 1;
         if (checkpoint.dryRun) continue;
-        const normalized = result.event;
-        publishes.push(
-          deps.publisher.publish(topicName(deps.topicPrefix, ENTITY_TOPIC[normalized.entity]), normalized, {
-            orderingKey: normalized.objectId,
-            attributes: {
-              tenantId: normalized.tenantId,
-              entity: normalized.entity,
-              eventType: normalized.type,
-              source: normalized.source,
-            },
-          }),
-        );
+        publishes.push(publishEntityEvent(deps.publisher, deps.topicPrefix, result.event));
       }
       if (!normalizedAny) counts.skipped += 1;
     }

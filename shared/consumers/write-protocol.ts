@@ -24,20 +24,6 @@ export interface WriteContext {
   leaseMs?: number;
 }
 
-/** Thrown when QBO's total differs from Stripe's by even a cent: the object is posted, a person must look. */
-export class TotalsMismatchError extends PermanentError {
-  constructor(
-    readonly qboId: string,
-    expected: string,
-    actual: string,
-  ) {
-    super(`QBO computed ${actual}, Stripe says ${expected}`, {
-      code: 'totals_mismatch',
-      detail: `qboId=${qboId} expected=${expected} actual=${actual}`,
-    });
-  }
-}
-
 /**
  * A Stripe void of an invoice QBO already has money applied to (a payment, a credit memo through a payment):
  * voiding it in QBO would detach that money and leave it unapplied on the customer, so a person decides
@@ -142,7 +128,8 @@ async function performWrite(
 
 /**
  * Runs one planned QBO write exactly once (DESIGN section 5): ledger check, atomic reserve with a lease,
- * probe when an earlier attempt may have written, post with requestid and the PrivateNote marker, commit, verify.
+ * probe when an earlier attempt may have written, post with requestid and the PrivateNote marker, commit the QBO
+ * id to the ledger. Verifying the total and publishing the link are the next stages' (verify.ts, record.ts).
  * `body` is the operation's body with every $ref resolved; `targetId` the QBO id for void/delete.
  */
 export async function writeOnce(
@@ -200,13 +187,4 @@ export async function writeOnce(
     now: context.now(),
   });
   return { kind: 'posted', qbo: qboObject, entry, recovered };
-}
-
-/** Step 6: QBO's TotalAmt must equal the plan's expected total to the cent. */
-export function verifyTotal(operation: PlannedOperation, qboObject: QboObject): void {
-  if (operation.operation !== 'create' || operation.expectedTotal === undefined) return;
-  const actual = qboObject.TotalAmt;
-  if (actual === undefined) return;
-  if (!sameAmount(operation.expectedTotal, actual))
-    throw new TotalsMismatchError(String(qboObject.Id ?? ''), operation.expectedTotal, String(actual));
 }

@@ -4,7 +4,7 @@ import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import type { Validators } from '../../schemas/validators';
 import { PermanentError, classifyError } from '../errors';
 import type { MessagePublisher } from '../messaging/publisher';
-import { ENTITY_TOPIC, topicName } from '../messaging/topics';
+import { entityTopicName, publishEntityEvent } from '../messaging/entity-events';
 import type { Logger } from '../observability/logger';
 import { createTtlCache } from '../runtime/ttl-cache';
 import { secretNames, type SecretStore } from '../secrets/secret-store';
@@ -217,18 +217,14 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
     if (!deps.validators.normalizedEvent.is(event))
       return skip(tenant.tenantId, envelope, 'invalid_message', { entity, detail: 'normalized-event' });
 
-    const topic = topicName(deps.topicPrefix, ENTITY_TOPIC[event.entity]);
-    const messageId = await deps.publisher.publish(topic, event, {
-      orderingKey: event.objectId,
-      attributes: { tenantId: event.tenantId, entity: event.entity, eventType: event.type, source: event.source },
-    });
+    const messageId = await publishEntityEvent(deps.publisher, deps.topicPrefix, event);
     deps.logger.info(
       {
         tenantId: event.tenantId,
         eventId: event.eventId,
         objectId: event.objectId,
         eventType: event.type,
-        topic,
+        topic: entityTopicName(deps.topicPrefix, event.entity),
         messageId,
         discovered: 1,
         latencyMs: deps.now().getTime() - receivedAt.getTime(),

@@ -5,7 +5,7 @@ import type { Validators } from '../../schemas/validators';
 import { classifyError } from '../errors';
 import { normalizeStripeEvent } from '../ingest/normalize';
 import type { MessagePublisher } from '../messaging/publisher';
-import { ENTITY_TOPIC, topicName } from '../messaging/topics';
+import { publishEntityEvent } from '../messaging/entity-events';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, Ledger, ReviewQueue, SyncStateStore, TenantStore } from '../stores/ports';
 import { ledgerKeyOf, POSTING_EVENT_TYPES } from '../catalogue/event-catalogue';
@@ -94,10 +94,7 @@ export function replayDecision(
 }
 
 export function publishEvent(deps: Pick<ReplayDeps, 'publisher' | 'topicPrefix'>, event: NormalizedEvent) {
-  return deps.publisher.publish(topicName(deps.topicPrefix, ENTITY_TOPIC[event.entity]), event, {
-    orderingKey: event.objectId,
-    attributes: { tenantId: event.tenantId, entity: event.entity, eventType: event.type, source: event.source },
-  });
+  return publishEntityEvent(deps.publisher, deps.topicPrefix, event);
 }
 
 export async function runReplay(deps: ReplayDeps, command: ReplayCommand): Promise<ReplaySummary[]> {

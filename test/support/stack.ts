@@ -6,7 +6,10 @@ import { signStripeEvent } from '../../shared/ingest/stripe-signature';
 import { secretNames } from '../../shared/secrets/secret-store';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../dev/local-stack/stack';
 
-/** A local stack on free ports, its own topic prefix on the shared emulator, an in-memory store, a temp secrets dir. */
+/**
+ * A local stack on free ports, its own topic prefix on the shared emulator, an in-memory store, a temp secrets dir.
+ * No Stripe reader unless the test passes one: tests have no Stripe account to read.
+ */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-stack-'));
   return startLocalStack({
@@ -18,6 +21,7 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<L
     qboTimeScale: 0.01,
     logLevel: 'warn',
     env: { ...process.env, SECRETS_DIR: join(dir, 'secrets'), LOG_LEVEL: 'warn' },
+    stripe: null,
     ...options,
   });
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { v1 } from '@google-cloud/pubsub';
 import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
+import { publishEntityEvent } from '../../messaging/entity-events';
 import { deadLetterTopicName, ENTITIES, ENTITY_TOPIC, topicName } from '../../messaging/topics';
 import { parseStoredTokens } from '../../qbo/auth/token-provider';
 import { secretNames } from '../../secrets/secret-store';
@@ -12,10 +13,7 @@ const print = (out: { stdout: (s: string) => void }, value: unknown, json: boole
   out.stdout(json ? JSON.stringify(value, null, 2) : text());
 
 async function republish(context: Parameters<OpsCommand>[1], event: NormalizedEvent): Promise<string> {
-  return context.publisher.publish(topicName(context.topicPrefix, ENTITY_TOPIC[event.entity]), event, {
-    orderingKey: event.objectId,
-    attributes: { tenantId: event.tenantId, entity: event.entity, eventType: event.type, source: event.source },
-  });
+  return publishEntityEvent(context.publisher, context.topicPrefix, event);
 }
 
 /** `review list [--tenant T] [--status open|approved|dismissed|resolved] [--reason R] [--json]`, `approve ID`, `dismiss ID`. */

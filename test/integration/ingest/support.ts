@@ -8,13 +8,13 @@ import pino from 'pino';
 import type { AuditRecord } from '../../../schemas/audit-record.schema';
 import type { LinkRecord } from '../../../schemas/link-record.schema';
 import { createValidators } from '../../../schemas/validators';
-import { createStripeWebhookHandler, type StripeWebhookDeps } from '../../../shared/ingest/webhook-handler';
 import {
   PubSubMessagePublisher,
   type MessagePublisher,
   type PublishOptions,
 } from '../../../shared/messaging/publisher';
 import { ENTITIES, ENTITY_TOPIC, topicName } from '../../../shared/messaging/topics';
+import { composeWebhookHandler, type WebhookParts } from '../../../shared/runtime/compose';
 import type { SecretStore } from '../../../shared/secrets/secret-store';
 import { openDuckDbStores } from '../../../shared/stores/duckdb';
 import type { AuditSink, Stores } from '../../../shared/stores/ports';
@@ -93,7 +93,7 @@ export class WebhookHarness {
   stores!: Stores;
   functionName = `stripeWebhook_${randomUUID().replace(/-/g, '')}`;
 
-  async start(overrides: Partial<StripeWebhookDeps> = {}): Promise<this> {
+  async start(overrides: Partial<WebhookParts> = {}): Promise<this> {
     this.stores = await openDuckDbStores(':memory:');
     for (const entity of ENTITIES) {
       const [topic] = await this.pubsub.createTopic(topicName(this.prefix, ENTITY_TOPIC[entity]));
@@ -101,14 +101,14 @@ export class WebhookHarness {
     }
     http(
       this.functionName,
-      createStripeWebhookHandler({
+      composeWebhookHandler({
         publisher: this.publisher,
         secrets: this.secrets,
-        tenants: this.stores.tenants,
+        stores: this.stores,
         audit: this.audit,
         logger: pino({ level: 'silent' }),
         validators: this.validators,
-        topicPrefix: this.prefix,
+        config: { topicPrefix: this.prefix },
         now: () => this.clock,
         ...overrides,
       }),

@@ -8,7 +8,7 @@ import {
   type ScenarioEvent,
   type StripeRecord,
 } from '../../../dev/scenario/scenario';
-import type { StripeReader } from '../../../shared/consumers/entity-consumer';
+import type { StripeReader } from '../../../shared/stripe/ports';
 import type { LocalStack } from '../../../dev/local-stack/stack';
 import { STRIPE_API_VERSION } from '../../../shared/stripe/api-version';
 import { deliverStripeEvent, startTestStack, waitFor } from '../../support/stack';

@@ -5,11 +5,10 @@ import {
   type Scenario,
   type ScenarioEvent,
 } from '../../../dev/scenario/scenario';
-import { createEntityConsumer } from '../../../shared/consumers/entity-consumer';
 import type { QboWriter } from '../../../shared/consumers/qbo-port';
 import { normalizeStripeEvent } from '../../../shared/ingest/normalize';
 import type { LocalStack } from '../../../dev/local-stack/stack';
-import { ENTITY_CONSUMER } from '../../../shared/messaging/topics';
+import { composeConsumer } from '../../../shared/runtime/compose';
 import { createQboAccess } from '../../../shared/runtime/qbo-access';
 import type { Ledger } from '../../../shared/stores/ports';
 import { deliverStripeEvent, startTestStack, waitFor } from '../../support/stack';
@@ -82,15 +81,8 @@ function startDoomedInstance(stack: LocalStack, scenario: Scenario, doomedStripe
   };
   return (event: ScenarioEvent) => {
     const normalized = normalize(event);
-    const consumer = createEntityConsumer({
-      entity: normalized.entity,
-      functionName: ENTITY_CONSUMER[normalized.entity],
-      logger: stack.runtime.logger,
-      validators: stack.runtime.validators,
+    const consumer = composeConsumer(stack.runtime, normalized.entity, {
       stores: { ...stack.stores, ledger },
-      audit: stack.runtime.audit,
-      publisher: stack.runtime.publisher,
-      topicPrefix: stack.topicPrefix,
       qboFor: async (tenant): Promise<QboWriter> => {
         const client = await qboAccess.clientFor(tenant);
         return {
@@ -102,7 +94,6 @@ function startDoomedInstance(stack: LocalStack, scenario: Scenario, doomedStripe
         };
       },
       stripe: createScenarioStripeReader(scenario),
-      now: () => new Date(),
       instanceId: 'doomed-instance',
       leaseMs: CRASHED_LEASE_MS,
     });

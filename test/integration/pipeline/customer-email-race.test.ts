@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
 import { buildScenario, type ScenarioEvent } from '../../../dev/scenario/scenario';
-import { createEntityConsumer } from '../../../shared/consumers/entity-consumer';
 import type { QboWriter } from '../../../shared/consumers/qbo-port';
 import { normalizeStripeEvent } from '../../../shared/ingest/normalize';
-import { ENTITY_CONSUMER } from '../../../shared/messaging/topics';
+import { composeConsumer } from '../../../shared/runtime/compose';
 import { createQboAccess } from '../../../shared/runtime/qbo-access';
 import { customerEmailClaims } from '../../../shared/consumers/customer-email-claims';
 import { openDuckDbStores } from '../../../shared/stores/duckdb';
@@ -56,15 +55,7 @@ describe('Stripe customers sharing an email, synced at once', () => {
     let release: () => void = () => undefined;
     const bothQueried = new Promise<void>((resolve) => (release = resolve));
     const instance = (name: string) =>
-      createEntityConsumer({
-        entity: 'customer',
-        functionName: ENTITY_CONSUMER.customer,
-        logger: stack.runtime.logger,
-        validators: stack.runtime.validators,
-        stores: stack.stores,
-        audit: stack.runtime.audit,
-        publisher: stack.runtime.publisher,
-        topicPrefix: stack.topicPrefix,
+      composeConsumer(stack.runtime, 'customer', {
         qboFor: async (tenant): Promise<QboWriter> => {
           const client = await qboAccess.clientFor(tenant);
           return {
@@ -80,7 +71,7 @@ describe('Stripe customers sharing an email, synced at once', () => {
             },
           };
         },
-        now: () => new Date(),
+        stripe: null,
         instanceId: name,
       });
     const attempt = async (consumer: ReturnType<typeof instance>, event: NormalizedEvent) => {

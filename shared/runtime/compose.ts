@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import { runBackfill, type BackfillDeps } from '../backfill/backfill';
+import type { Config } from '../config/config';
+import { createEntityConsumer, type EntityConsumer, type StripeReader } from '../consumers/entity-consumer';
+import type { QboWriter } from '../consumers/qbo-port';
+import { createStripeWebhookHandler, WEBHOOK_FUNCTION_NAME } from '../ingest/webhook-handler';
+import { ENTITY_CONSUMER, type Entity } from '../messaging/topics';
+import type { Logger } from '../observability/logger';
+import { createCommandHandler } from '../replay/command-handler';
+import { runReplay, type ReplayDeps } from '../replay/replay';
+import type { Stores } from '../stores/ports';
+import { createStripeClientFactory } from '../stripe/client';
+import type { HttpHandler } from './lazy-handler';
+import { createQboAccess, intuitApiBase, type QboAccess } from './qbo-access';
+import { buildRuntime, type Runtime } from './runtime';
+import { createStripeReader } from './stripe-reader';
+
+/**
+ * The one composition of every handler (STYLE rule 3): each is built from a Runtime plus a few options. The
+ * deployed functions (functions/), the local stack, the benchmark processes and the tests all build handlers here,
+ * so what runs locally and in tests is wired as production is. A Runtime has every part; a test may pass its own
+ * parts of the same shape.
+ */
+
+export const REPLAY_FUNCTION_NAME = 'replay';
+export const BACKFILL_FUNCTION_NAME = 'backfill';
+
+/** What the webhook is built from. */
+export type WebhookParts = Pick<Runtime, 'publisher' | 'secrets' | 'audit' | 'logger' | 'validators' | 'now'> & {
+  stores: Pick<Stores, 'tenants'>;
+  config: Pick<Config, 'topicPrefix'>;
+};
+
+export interface WebhookOptions {
+  /** The function's own logger where several functions share one runtime (the local stack). */
+  logger?: Logger;
+  cacheTtlMs?: number;
+}
+
+export function composeWebhookHandler(runtime: WebhookParts, options: WebhookOptions = {}): HttpHandler {
+  return createStripeWebhookHandler({
+    publisher: runtime.publisher,
+    secrets: runtime.secrets,
+    tenants: runtime.stores.tenants,
+    audit: runtime.audit,
+    logger: options.logger ?? runtime.logger,
+    validators: runtime.validators,
+    topicPrefix: runtime.config.topicPrefix,
+    now: runtime.now,
+    ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
+  });
+}
+
+/** What a consumer, replay and backfill are built from. */
+export type HandlerParts = Pick<
+  Runtime,
+  'config' | 'logger' | 'publisher' | 'secrets' | 'stores' | 'audit' | 'validators' | 'now'
+>;
+
+export interface ConsumerOptions {
+  logger?: Logger;
+  /** The stores the consumer writes through (a crash-injecting ledger in the chaos run); the runtime's by default. */
+  stores?: Stores;
+  /** QBO clients shared by several consumers (the local stack's, pointed at the simulator); one of its own by default. */
+  qboAccess?: QboAccess;
+  /** A QBO writer of the test's making; wins over `qboAccess`. */
+  qboFor?: (tenant: TenantSettings) => Promise<QboWriter>;
+  /** Stripe reads for enrich and resolve-refs: built from the runtime unless given; `null` wires none. */
+  stripe?: StripeReader | null;
+  instanceId?: string;
+  maxDeliveryAttempts?: number;
+  leaseMs?: number;
+}
+
+export function composeConsumer(runtime: HandlerParts, entity: Entity, options: ConsumerOptions = {}): EntityConsumer {
+  const stripe = options.stripe === null ? undefined : (options.stripe ?? createStripeReader(runtime));
+  return createEntityConsumer({
+    entity,
+    functionName: ENTITY_CONSUMER[entity],
+    logger: options.logger ?? runtime.logger,
+    validators: runtime.validators,
+    stores: options.stores ?? runtime.stores,
+    audit: runtime.audit,
+    publisher: runtime.publisher,
+    topicPrefix: runtime.config.topicPrefix,
+    qboFor: qboWriters(runtime, options),
+    ...(stripe ? { stripe } : {}),
+    now: runtime.now,
+    instanceId: options.instanceId ?? randomUUID().slice(0, 8),
+    ...(options.maxDeliveryAttempts !== undefined ? { maxDeliveryAttempts: options.maxDeliveryAttempts } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+  });
+}
+
+/** The consumer's QBO clients: the test's writer, the shared access, or an access of its own (Intuit's API). */
+function qboWriters(runtime: HandlerParts, options: ConsumerOptions): (tenant: TenantSettings) => Promise<QboWriter> {
+  if (options.qboFor) return options.qboFor;
+  const access =
+    options.qboAccess ??
+    createQboAccess({ runtime, baseUrl: runtime.config.qboBaseUrl ?? intuitApiBase(runtime.config.qboEnvironment) });
+  return (tenant) => access.clientFor(tenant);
+}
+
+export function composeReplayHandler(
+  runtime: HandlerParts,
+  options: { logger?: Logger } & Partial<Pick<ReplayDeps, 'stripeFor'>> = {},
+): HttpHandler {
+  const logger = options.logger ?? runtime.logger;
+  const deps: ReplayDeps = {
+    functionName: REPLAY_FUNCTION_NAME,
+    tenants: runtime.stores.tenants,
+    ledger: runtime.stores.ledger,
+    syncState: runtime.stores.syncState,
+    reviewQueue: runtime.stores.reviewQueue,
+    publisher: runtime.publisher,
+    audit: runtime.audit,
+    validators: runtime.validators,
+    stripeFor: options.stripeFor ?? stripeClients(runtime, logger),
+    logger,
+    topicPrefix: runtime.config.topicPrefix,
+    now: runtime.now,
+  };
+  return createCommandHandler({
+    functionName: REPLAY_FUNCTION_NAME,
+    validator: runtime.validators.replayCommand,
+    run: (command) => runReplay(deps, command),
+    logger,
+    audit: runtime.audit,
+    now: runtime.now,
+  });
+}
+
+export function composeBackfillHandler(
+  runtime: HandlerParts,
+  options: { logger?: Logger } & Partial<Pick<BackfillDeps, 'stripeFor' | 'timeBudgetMs' | 'clock' | 'pageSize'>> = {},
+): HttpHandler {
+  const { logger = runtime.logger, stripeFor, ...tuning } = options;
+  const deps: BackfillDeps = {
+    functionName: BACKFILL_FUNCTION_NAME,
+    tenants: runtime.stores.tenants,
+    syncState: runtime.stores.syncState,
+    publisher: runtime.publisher,
+    audit: runtime.audit,
+    stripeFor: stripeFor ?? stripeClients(runtime, logger),
+    logger,
+    topicPrefix: runtime.config.topicPrefix,
+    now: runtime.now,
+    ...tuning,
+  };
+  return createCommandHandler({
+    functionName: BACKFILL_FUNCTION_NAME,
+    validator: runtime.validators.backfillCommand,
+    run: (command) => runBackfill(deps, command),
+    logger,
+    audit: runtime.audit,
+    now: runtime.now,
+  });
+}
+
+/** Replay's and backfill's Stripe list client, one per tenant key. */
+function stripeClients(runtime: Pick<Runtime, 'secrets' | 'config'>, logger: Logger): ReplayDeps['stripeFor'] {
+  const factory = createStripeClientFactory({
+    secrets: runtime.secrets,
+    apiBase: runtime.config.stripeApiBase,
+    logger,
+  });
+  return (tenant) => factory.clientFor(tenant);
+}
+
+/**
+ * The deployed functions: each builds its own runtime on first use (functions/ wraps these in lazyHandler, so a
+ * configuration error answers 500 with a log line instead of failing the module load).
+ */
+export const deployedFunctions = {
+  async stripeWebhook(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
+    return composeWebhookHandler(await buildRuntime(WEBHOOK_FUNCTION_NAME, env));
+  },
+  async consumer(entity: Entity, env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
+    return composeConsumer(await buildRuntime(ENTITY_CONSUMER[entity], env), entity).handle;
+  },
+  async replay(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
+    return composeReplayHandler(await buildRuntime(REPLAY_FUNCTION_NAME, env));
+  },
+  async backfill(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
+    return composeBackfillHandler(await buildRuntime(BACKFILL_FUNCTION_NAME, env));
+  },
+};
