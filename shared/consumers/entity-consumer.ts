@@ -1,4 +1,3 @@
-import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import type { Validators } from '../../schemas/validators';
 import type { MessagePublisher } from '../messaging/publisher';
