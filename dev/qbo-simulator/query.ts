@@ -1,5 +1,5 @@
-import { qboEntityName } from '../../shared/qbo/entities';
-import type { QboEntityName } from '../../shared/qbo/entities';
+import { simEntityName } from './entities';
+import type { SimEntityName } from './entities';
 import { faults } from './fault-bodies';
 import { SimFault } from './sim-fault';
 
@@ -19,7 +19,7 @@ export interface Condition {
 }
 
 export interface ParsedQuery {
-  entity: QboEntityName;
+  entity: SimEntityName;
   count: boolean;
   where: Condition[];
   orderBy: Array<{ field: string; desc: boolean }>;
@@ -104,7 +104,7 @@ export function parseQuery(sql: string): ParsedQuery {
   }
   expect('FROM');
   const rawEntity = word();
-  const entity = qboEntityName(rawEntity);
+  const entity = simEntityName(rawEntity);
   if (!entity) throw new SimFault(faults.invalidQuery(`invalid context declaration: ${rawEntity}`));
 
   const where: Condition[] = [];
@@ -218,7 +218,7 @@ function matches(row: Record<string, unknown>, condition: Condition): boolean {
 }
 
 export interface QueryResult {
-  entity: QboEntityName;
+  entity: SimEntityName;
   count?: number;
   rows: Array<Record<string, unknown>>;
   startPosition: number;

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/observability/logger';
-import { qboEntityName } from '../../shared/qbo/entities';
+import { simEntityName } from './entities';
 import { SimCompany } from './company';
 import type { SeedCompany } from './company';
 import { DEMO_COMPANY, DEMO_REALM_ID } from './demo-company';
@@ -175,7 +175,7 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const reference = `ref${stats.requests}`;
 
-    const fault = takeFault(realmId, qboEntityName(entity) ?? entity, isWrite);
+    const fault = takeFault(realmId, simEntityName(entity) ?? entity, isWrite);
     if (fault === 'auth_expired') oauth.expireAccessToken(token);
     if (fault === 'auth_revoked') oauth.revoke(token);
     const grant = oauth.realmOf(token);
@@ -320,7 +320,7 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     },
     entities: (realmId, entity) => {
       const company = companies.get(realmId);
-      const name = qboEntityName(entity);
+      const name = simEntityName(entity);
       return company && name ? clone(company.list(name)) : [];
     },
     stats: () => ({ ...stats }),
