@@ -28,7 +28,8 @@ describe('QBO client against the simulator over HTTP', () => {
   });
 
   it('a write whose response was lost is retried with the same requestid and lands once', async () => {
-    h = await startHarness();
+    // Where QBO's documented requestid replay works; with it off the write protocol's probe does this job.
+    h = await startHarness({ requestIdMode: 'replay' });
     h.simulator.injectFault({ kind: 'timeout_after_commit', entity: 'Customer', count: 1 });
     const created = await h.client.create('Customer', { DisplayName: 'Lost Response Ltd' }, { requestId: 'lost-1' });
     expect(created.DisplayName).toBe('Lost Response Ltd');
@@ -70,8 +71,9 @@ describe('QBO client against the simulator over HTTP', () => {
     expect(updated).toMatchObject({ Notes: 'b', SyncToken: '2' });
   });
 
-  it('the simulator throttles past 10 requests/s, and the per-realm limiter keeps the client under it', async () => {
-    h = await startHarness({ timeScale: 0.05 }, { retryBudgetMs: 0 });
+  it('the simulator throttles past 10 concurrent requests, and the per-realm limiter keeps the client under it', async () => {
+    // QBO's limit is on requests in flight: a little service time makes fifteen parallel reads overlap.
+    h = await startHarness({ timeScale: 0.05, latencyMs: 50 }, { retryBudgetMs: 0 });
     const unthrottled = await Promise.allSettled(Array.from({ length: 15 }, () => h.client.read('Item', '1')));
     const rejected = unthrottled.filter((r) => r.status === 'rejected');
     expect(rejected.length).toBeGreaterThan(0);
