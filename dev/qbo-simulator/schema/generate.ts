@@ -1,6 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { parseXml } from './xsd-reader';
 import type { XmlNode } from './xsd-reader';
 
@@ -11,7 +11,7 @@ import type { XmlNode } from './xsd-reader';
  * (test/fixtures/qbo/fault-unsupported-property.json: `Unrecognized field "BadJson" (class
  * com.intuit.schema.finance.v3.Invoice)`), so the XSD's elements and attributes are exactly the accepted names.
  *
- *   npx ts-node dev/qbo-simulator/schema/generate.ts     (or any TS runner; writes the JSON beside this file)
+ *   node --require ./test/support/ts-register.cjs dev/qbo-simulator/schema/generate.ts   (writes the JSON here)
  *
  * A test regenerates it and compares with the checked-in file, so the two cannot drift.
  */
@@ -203,20 +203,18 @@ export function generateSchema(xsdDir: string = XSD_DIR): GeneratedSchema {
   };
 }
 
-/** The file's exact text: JSON formatted with the repository's prettier settings, so `prettier --check` agrees. */
-export async function renderSchema(schema: GeneratedSchema): Promise<string> {
-  const options = (await resolveConfig(OUTPUT)) ?? {};
-  return format(JSON.stringify(schema), { ...options, parser: 'json', filepath: OUTPUT });
+/**
+ * The file's exact text: JSON formatted by the repository's prettier (its CLI, in a child process: prettier's API
+ * loads itself through a dynamic import that jest cannot run), so `prettier --check` agrees with the generator.
+ */
+export function renderSchema(schema: GeneratedSchema): string {
+  return execFileSync(process.execPath, [require.resolve('prettier/bin/prettier.cjs'), '--stdin-filepath', OUTPUT], {
+    input: JSON.stringify(schema),
+    encoding: 'utf8',
+  });
 }
 
 if (require.main === module) {
-  renderSchema(generateSchema())
-    .then((text) => {
-      writeFileSync(OUTPUT, text);
-      process.stdout.write(`wrote ${OUTPUT}\n`);
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-      process.exit(1);
-    });
+  writeFileSync(OUTPUT, renderSchema(generateSchema()));
+  process.stdout.write(`wrote ${OUTPUT}\n`);
 }
