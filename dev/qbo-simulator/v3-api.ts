@@ -132,6 +132,11 @@ export function handleV3(company: SimCompany, request: V3Request, now: number): 
       return { reply: json(200, { QueryResponse: runQueryText(company, text), time: qboTime(now) }), wrote: false };
     }
     if (first === 'batch' && request.method === 'POST') return batch(company, parseBody(request.body), now);
+    if (request.segments.length > 2)
+      // qbo_api spec/vcr/error/500.yml: a path QBO has no resource for is a 400 "Unsupported Operation" (code 500).
+      throw new SimFault(
+        faults.unsupportedOperation(`Could not find resource for relative : ${request.segments.join('/')}`),
+      );
     const entity = entityFrom(first);
     // The company's settings objects are singletons: GET /preferences, GET /companyinfo/{realmId}.
     if (request.method === 'GET' && (entity === 'Preferences' || entity === 'CompanyInfo')) {
