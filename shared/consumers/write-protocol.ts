@@ -144,6 +144,13 @@ export async function probeForEarlierWrite(
  */
 const PROBE_ON_FAULT = new Set(['qbo_6140', 'qbo_6240', 'qbo_6000']);
 
+/**
+ * No answer at all: the create may have landed. The client does not re-send a create (a second POST could make a
+ * second object), so the protocol probes at once; not found, the entry stays `pending` and the redelivery probes
+ * again before it posts.
+ */
+const UNKNOWN_OUTCOME = new Set(['qbo_timeout', 'qbo_network']);
+
 async function performWrite(
   qbo: QboWriter,
   operation: PlannedOperation,
@@ -212,8 +219,9 @@ export async function writeOnce(
     try {
       qboObject ??= await performWrite(context.qbo, { ...operation, requestId }, body, targetId);
     } catch (error) {
-      // Our own earlier write, in-process (a lost response retried) or on redelivery: link it instead of parking.
-      if (operation.operation !== 'create' || !PROBE_ON_FAULT.has(classifyError(error).code)) throw error;
+      // Our own earlier write, in-process (a lost response) or on redelivery: link it instead of parking.
+      const code = classifyError(error).code;
+      if (operation.operation !== 'create' || !(PROBE_ON_FAULT.has(code) || UNKNOWN_OUTCOME.has(code))) throw error;
       qboObject = await probeForEarlierWrite(context.qbo, operation);
       if (!qboObject) throw error;
       recovered = true;

@@ -27,14 +27,31 @@ describe('QBO client against the simulator over HTTP', () => {
     expect(error).toMatchObject({ code: 'qbo_10000', failureClass: 'retryable', statusCode: 500 });
   });
 
-  it('a write whose response was lost is retried with the same requestid and lands once', async () => {
-    // Where QBO's documented requestid replay works; with it off the write protocol's probe does this job.
-    h = await startHarness({ requestIdMode: 'replay' });
+  it('a create whose response was lost is not sent again: it lands once and the caller learns the outcome is unknown', async () => {
+    // With QBO's requestid replay unreliable (the simulator's default `never`), a second POST would be a second
+    // customer; the write protocol probes for the first instead (write-protocol-recovery.test.ts).
+    h = await startHarness();
     h.simulator.injectFault({ kind: 'timeout_after_commit', entity: 'Customer', count: 1 });
-    const created = await h.client.create('Customer', { DisplayName: 'Lost Response Ltd' }, { requestId: 'lost-1' });
-    expect(created.DisplayName).toBe('Lost Response Ltd');
+    const error = await h.client
+      .create('Customer', { DisplayName: 'Lost Response Ltd' }, { requestId: 'lost-1' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toMatchObject({ code: 'qbo_network' });
     expect(h.simulator.entities(h.realmId, 'Customer')).toHaveLength(1);
     expect(h.simulator.stats().writes).toBe(1);
+  });
+
+  it('an update whose response was lost is retried with the same requestid, and QBO replay makes it land once', async () => {
+    h = await startHarness({ requestIdMode: 'replay' });
+    const customer = await h.client.create('Customer', { DisplayName: 'Lost Update Ltd' }, { requestId: 'u-0' });
+    h.simulator.injectFault({ kind: 'timeout_after_commit', entity: 'Customer', count: 1 });
+    const updated = await h.client.sparseUpdate(
+      'Customer',
+      { Id: String(customer.Id), SyncToken: String(customer.SyncToken), Notes: 'x' },
+      { requestId: 'u-1' },
+    );
+    expect(updated).toMatchObject({ Notes: 'x', SyncToken: '1' });
+    expect(h.simulator.stats().writes).toBe(2);
   });
 
   it('a 401 refreshes once; a second 401 is an AuthError', async () => {
