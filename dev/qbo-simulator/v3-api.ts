@@ -5,6 +5,7 @@ import type { SimCompany } from './company';
 import { faults, json, qboTime, validationFault, validationFaultObject } from './fault-bodies';
 import type { HttpReply } from './fault-bodies';
 import { parseQuery, queryResponseBody, runQuery } from './query';
+import { runReport } from './reports';
 import { SimFault, asRecord } from './sim-fault';
 
 /**
@@ -14,6 +15,7 @@ import { SimFault, asRecord } from './sim-fault';
  *   POST /v3/company/{realm}/{entity}?operation=update|delete|void  (Payment: ?operation=update&include=void)
  *   GET  /v3/company/{realm}/query?query=…  (or POST, body = the query as application/text)
  *   POST /v3/company/{realm}/batch                                  BatchItemRequest, ≤ 30 items
+ *   GET  /v3/company/{realm}/reports/GeneralLedger|TrialBalance     reports.ts
  * Envelopes as in fixtures/qbo: `{"Invoice":{…},"time"}`, `{"QueryResponse":{…},"time"}`,
  * `{"BatchItemResponse":[…],"time"}`.
  */
@@ -132,6 +134,8 @@ export function handleV3(company: SimCompany, request: V3Request, now: number): 
       return { reply: json(200, { QueryResponse: runQueryText(company, text), time: qboTime(now) }), wrote: false };
     }
     if (first === 'batch' && request.method === 'POST') return batch(company, parseBody(request.body), now);
+    if (first === 'reports' && request.method === 'GET' && second !== undefined && request.segments.length === 2)
+      return { reply: json(200, runReport(company, { name: second, params: request.params, now })), wrote: false };
     if (request.segments.length > 2)
       // qbo_api spec/vcr/error/500.yml: a path QBO has no resource for is a 400 "Unsupported Operation" (code 500).
       throw new SimFault(

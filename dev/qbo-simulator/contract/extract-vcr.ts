@@ -32,6 +32,7 @@ export const CASSETTES = [
   'update/customer.yml',
   'update/sales_receipt.yml',
   'batch/basic.yml',
+  'reports/gl.yml',
 ];
 
 export interface RecordedExchange {

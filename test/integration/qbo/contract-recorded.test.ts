@@ -279,4 +279,39 @@ describe('contract: recorded QBO sandbox exchanges replayed against the simulato
     const real = contractOf(response.status, response.body, c.same ?? []);
     expect(simulated).toEqual(real);
   });
+
+  it('reports/gl.yml[0] the GeneralLedger report has the recorded shape', async () => {
+    h.simulator.seedCompany(h.realmId, DEMO_COMPANY);
+    const customerId = String(
+      (await h.client.create('Customer', { DisplayName: 'Ledger Co' }, { requestId: 'gl-c' })).Id,
+    );
+    await h.client.create(
+      'Invoice',
+      {
+        CustomerRef: { value: customerId },
+        Line: [{ Amount: 100, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1' } } }],
+      },
+      { requestId: 'gl-i' },
+    );
+    const { request, response } = exchange('reports/gl.yml', 0);
+    const token = await h.tokens.getAccessToken();
+    const answer = await fetch(`${h.simulator.url}/v3/company/${h.realmId}/${request.path}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+    const simulated = (await answer.json()) as Json;
+    const real = response.body as Json;
+    expect(answer.status).toBe(response.status);
+    expect(keys(simulated).sort()).toEqual(keys(real).sort());
+    expect(keys(simulated.Header).sort()).toEqual(keys(real.Header).sort());
+    expect(simulated.Columns).toEqual(real.Columns);
+    const section = (report: Json) => ((report.Rows as Json).Row as Json[])[0] as Json;
+    const shape = (row: Json) => ({
+      keys: keys(row).sort(),
+      header: ((row.Header as Json).ColData as Json[]).length,
+      firstRow: keys(((row.Rows as Json).Row as Json[])[0]).sort(),
+      beginning: (((((row.Rows as Json).Row as Json[])[0] as Json).ColData as Json[])[0] as Json).value,
+      summary: ((row.Summary as Json).ColData as Json[]).length,
+    });
+    expect(shape(section(simulated))).toEqual(shape(section(real)));
+  });
 });
