@@ -290,6 +290,25 @@ describe('write protocol: our own earlier write is linked, not parked, when QBO 
     expect(withMarker('Invoice', 'in_redriven')).toHaveLength(1);
   });
 
+  it('the probe still recognises our document after QBO voided it ("Voided" prepended to PrivateNote)', async () => {
+    const customerId = await customer('Voided Co');
+    const body = {
+      CustomerRef: { value: customerId },
+      DocNumber: 'INV-0009',
+      Line: [invoiceLine(9)],
+      PrivateNote: 'stripe:in_voided',
+    };
+    const created = await h.client.create('Invoice', body, { requestId: 'earlier-attempt' });
+    await h.client.voidTxn(
+      'Invoice',
+      { Id: String(created.Id), SyncToken: String(created.SyncToken) },
+      { requestId: 'v' },
+    );
+    const op = operation({ entity: 'Invoice', stripeId: 'in_voided', docNumber: 'INV-0009', body });
+    const found = await probeForEarlierWrite(h.client, op);
+    expect(found).toMatchObject({ Id: created.Id, PrivateNote: 'Voided stripe:in_voided', TotalAmt: 0 });
+  });
+
   it('the by-date probe pages with ORDERBY: a day with more than 1,000 sales receipts is probed completely', async () => {
     const receipts = Array.from({ length: 1_050 }, (_, i) => ({
       Id: String(5_000 + i),
