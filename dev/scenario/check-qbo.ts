@@ -5,7 +5,18 @@ export interface SimulatorEntities {
   entities(realmId: string, entity: string): Promise<Array<Record<string, unknown>>>;
 }
 
-export const CHECKED_QBO_ENTITIES = ['Customer', 'Invoice', 'Payment', 'RefundReceipt', 'CreditMemo', 'Deposit'];
+/** Every entity the planner writes: a duplicate of any of them counts, even those no scenario expects. */
+export const CHECKED_QBO_ENTITIES = [
+  'Customer',
+  'Invoice',
+  'Payment',
+  'RefundReceipt',
+  'CreditMemo',
+  'Deposit',
+  'SalesReceipt',
+  'JournalEntry',
+  'Transfer',
+];
 
 export interface QboCheck {
   duplicates: number;
