@@ -104,7 +104,8 @@ export async function runDemoScenario(stack: LocalStack, scenario: Scenario, tim
   ])
     qbo[entity] = stack
       .simulator!.entities(tenant.realmId, entity)
-      .filter((o) => String(o.PrivateNote ?? '').includes('stripe:')).length;
+      // A QBO Customer keeps our marker in Notes (it has no PrivateNote).
+      .filter((o) => String((entity === 'Customer' ? o.Notes : o.PrivateNote) ?? '').includes('stripe:')).length;
   const deposits = stack.simulator!.entities(tenant.realmId, 'Deposit');
   const payouts = scenario.expected
     .filter((item) => item.qboEntity === 'Deposit')

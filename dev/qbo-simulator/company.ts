@@ -1,20 +1,21 @@
-import { DELETABLE_ENTITIES, QBO_ENTITIES, VOIDABLE_ENTITIES } from '../../shared/qbo/entities';
-import type { QboEntityName } from '../../shared/qbo/entities';
+import { SIM_DELETABLE, SIM_ENTITIES, SIM_VOIDABLE } from './entities';
+import type { SimEntityName } from './entities';
+import { DEFAULT_SETTINGS, settingsEntities } from './company-modes';
+import type { CompanySettings } from './company-modes';
+import { NAME_FIELD, NAME_LISTS, READ_ONLY_ENTITIES } from './entities';
 import { faults, qboDate, qboMetaTime } from './fault-bodies';
 import type { HttpReply } from './fault-bodies';
 import { applyEffects, assertRemovable, undoEffects, voidedCopy } from './effects';
 import { prepareEntity } from './rules';
+import { assertKnownProperties } from './schema/properties';
 import { SimFault, clone } from './sim-fault';
 import type { SimRecord } from './sim-fault';
 
-export interface CompanySettings {
-  /** QBO's "warn if duplicate number is used" (custom transaction numbers): enables 6140 on a reused DocNumber. */
-  uniqueDocNumbers: boolean;
-}
+export type { CompanySettings } from './company-modes';
 
 export interface SeedCompany {
   settings?: Partial<CompanySettings>;
-  entities?: Partial<Record<QboEntityName, Array<Record<string, unknown>>>>;
+  entities?: Partial<Record<SimEntityName, Array<Record<string, unknown>>>>;
 }
 
 /**
@@ -23,7 +24,7 @@ export interface SeedCompany {
  */
 export class SimCompany {
   readonly settings: CompanySettings;
-  private readonly store = new Map<QboEntityName, Map<string, SimRecord>>();
+  private readonly store = new Map<SimEntityName, Map<string, SimRecord>>();
   private readonly deleted = new Set<string>();
   private readonly replies = new Map<string, HttpReply>();
   private nextId = 1;
@@ -34,16 +35,15 @@ export class SimCompany {
     seed: SeedCompany,
     private readonly now: () => number,
   ) {
-    this.settings = { uniqueDocNumbers: true, ...seed.settings };
-    for (const name of QBO_ENTITIES) this.store.set(name, new Map());
-    for (const [name, rows] of Object.entries(seed.entities ?? {}) as Array<
-      [QboEntityName, Array<Record<string, unknown>>]
-    >) {
+    this.settings = { ...DEFAULT_SETTINGS, ...seed.settings };
+    for (const name of SIM_ENTITIES) this.store.set(name, new Map());
+    const entities = { ...settingsEntities(realmId, this.settings), ...seed.entities };
+    for (const [name, rows] of Object.entries(entities) as Array<[SimEntityName, Array<Record<string, unknown>>]>) {
       for (const row of rows) this.insertSeed(name, row);
     }
   }
 
-  private insertSeed(entity: QboEntityName, row: Record<string, unknown>): void {
+  private insertSeed(entity: SimEntityName, row: Record<string, unknown>): void {
     const id = row.Id;
     if (typeof id !== 'string' || !/^\d+$/.test(id)) throw new Error(`seeded ${entity} needs a numeric string Id`);
     const stamp = qboMetaTime(this.now());
@@ -59,21 +59,21 @@ export class SimCompany {
     this.nextId = Math.max(this.nextId, Number(id) + 1);
   }
 
-  private table(entity: QboEntityName): Map<string, SimRecord> {
+  private table(entity: SimEntityName): Map<string, SimRecord> {
     const table = this.store.get(entity);
     if (!table) throw new Error(`no table for ${entity}`);
     return table;
   }
 
-  list(entity: QboEntityName): SimRecord[] {
+  list(entity: SimEntityName): SimRecord[] {
     return [...this.table(entity).values()];
   }
 
-  find(entity: QboEntityName, id: string): SimRecord | undefined {
+  find(entity: SimEntityName, id: string): SimRecord | undefined {
     return this.table(entity).get(id);
   }
 
-  read(entity: QboEntityName, id: string): SimRecord {
+  read(entity: SimEntityName, id: string): SimRecord {
     if (!/^\d+$/.test(id)) throw new SimFault(faults.invalidId(id));
     const found = this.find(entity, id);
     if (!found) throw new SimFault(faults.objectNotFound());
@@ -88,7 +88,8 @@ export class SimCompany {
     return String(this.nextDocNumber++);
   }
 
-  create(entity: QboEntityName, body: Record<string, unknown>): SimRecord {
+  create(entity: SimEntityName, body: Record<string, unknown>): SimRecord {
+    this.assertWritable(entity, body);
     if (body.Id !== undefined) throw new SimFault(faults.unsupportedProperty('Id'));
     const prepared = prepareEntity(this, entity, clone(body), undefined);
     const stamp = qboMetaTime(this.now());
@@ -106,10 +107,12 @@ export class SimCompany {
   }
 
   /** Full update replaces every writable field; sparse update (`"sparse": true`) only the ones sent. */
-  update(entity: QboEntityName, body: Record<string, unknown>): SimRecord {
+  update(entity: SimEntityName, body: Record<string, unknown>): SimRecord {
+    this.assertWritable(entity, body);
     const existing = this.checkedExisting(entity, body);
     const sparse = body.sparse === true;
     const draft = sparse ? { ...clone(existing), ...clone(body) } : clone(body);
+    renameOnDeactivation(entity, draft, existing);
     const prepared = prepareEntity(this, entity, draft, existing);
     undoEffects(this, entity, existing);
     try {
@@ -130,8 +133,9 @@ export class SimCompany {
     return record;
   }
 
-  void(entity: QboEntityName, body: Record<string, unknown>): SimRecord {
-    if (!VOIDABLE_ENTITIES.has(entity)) throw new SimFault(faults.unsupportedOperation('Void'));
+  void(entity: SimEntityName, body: Record<string, unknown>): SimRecord {
+    if (!SIM_VOIDABLE.has(entity)) throw new SimFault(faults.unsupportedOperation('Void'));
+    assertKnownProperties(entity, body);
     const existing = this.checkedExisting(entity, body);
     assertRemovable(entity, existing);
     undoEffects(this, entity, existing);
@@ -142,8 +146,9 @@ export class SimCompany {
     return record;
   }
 
-  delete(entity: QboEntityName, body: Record<string, unknown>): Record<string, unknown> {
-    if (!DELETABLE_ENTITIES.has(entity)) throw new SimFault(faults.unsupportedOperation('Delete'));
+  delete(entity: SimEntityName, body: Record<string, unknown>): Record<string, unknown> {
+    if (!SIM_DELETABLE.has(entity)) throw new SimFault(faults.unsupportedOperation('Delete'));
+    assertKnownProperties(entity, body);
     const existing = this.checkedExisting(entity, body);
     assertRemovable(entity, existing);
     undoEffects(this, entity, existing);
@@ -166,7 +171,14 @@ export class SimCompany {
     if (!this.replies.has(requestId)) this.replies.set(requestId, reply);
   }
 
-  private checkedExisting(entity: QboEntityName, body: Record<string, unknown>): SimRecord {
+  /** Unknown properties → 2010 (schema/properties.ts); the tax and company settings are not writable here. */
+  private assertWritable(entity: SimEntityName, body: Record<string, unknown>): void {
+    if (READ_ONLY_ENTITIES.has(entity) || entity === 'Preferences')
+      throw new SimFault(faults.unsupportedOperation(`Create/Update on ${entity}`));
+    assertKnownProperties(entity, body);
+  }
+
+  private checkedExisting(entity: SimEntityName, body: Record<string, unknown>): SimRecord {
     const id = body.Id;
     if (typeof id !== 'string' && typeof id !== 'number') throw new SimFault(faults.requiredParam('Id'));
     const existing = this.find(entity, String(id));
@@ -174,6 +186,24 @@ export class SimCompany {
     if (body.SyncToken === undefined) throw new SimFault(faults.requiredParam('SyncToken'));
     if (String(body.SyncToken) !== existing.SyncToken) throw new SimFault(faults.staleObject());
     return existing;
+  }
+}
+
+const DELETED_SUFFIX = ' (deleted)';
+
+/**
+ * Making a name-list object inactive renames it "<name> (deleted)", which frees the name for a new object
+ * (qbo_api spec/vcr/deactivate/account.yml: Account 5 reads back as "Fees Billed (deleted)", Active false).
+ * Reactivating takes the suffix off again.
+ */
+function renameOnDeactivation(entity: SimEntityName, draft: Record<string, unknown>, existing: SimRecord): void {
+  const field = NAME_FIELD[entity];
+  if (!NAME_LISTS.has(entity) || field === undefined) return;
+  const name = typeof draft[field] === 'string' ? (draft[field] as string) : String(existing[field] ?? '');
+  if (draft.Active === false && existing.Active !== false && !name.endsWith(DELETED_SUFFIX)) {
+    draft[field] = `${name}${DELETED_SUFFIX}`;
+  } else if (draft.Active !== false && existing.Active === false && name.endsWith(DELETED_SUFFIX)) {
+    draft[field] = name.slice(0, -DELETED_SUFFIX.length);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { QboEntityName } from '../../shared/qbo/entities';
+import type { SimEntityName } from './entities';
 import type { SimCompany } from './company';
 import { faults } from './fault-bodies';
 import { SimFault, asArray, clone, money, num } from './sim-fault';
@@ -16,7 +16,7 @@ interface Link {
   amount: number;
 }
 
-function linksOf(entity: QboEntityName, record: SimRecord): Link[] {
+function linksOf(entity: SimEntityName, record: SimRecord): Link[] {
   if (entity !== 'Payment' && entity !== 'Deposit') return [];
   const links: Link[] = [];
   for (const line of asArray(record.Line)) {
@@ -32,7 +32,7 @@ function linkedTxn(record: SimRecord): Array<Record<string, unknown>> {
 }
 
 /** Checks every link first, then changes the targets, so a rejected write changes nothing. */
-export function applyEffects(company: SimCompany, entity: QboEntityName, record: SimRecord): void {
+export function applyEffects(company: SimCompany, entity: SimEntityName, record: SimRecord): void {
   const links = linksOf(entity, record);
   const sourceType = entity === 'Payment' ? 'Payment' : 'Deposit';
   const pending = new Map<string, number>();
@@ -63,7 +63,7 @@ export function applyEffects(company: SimCompany, entity: QboEntityName, record:
   }
 }
 
-export function undoEffects(company: SimCompany, entity: QboEntityName, record: SimRecord): void {
+export function undoEffects(company: SimCompany, entity: SimEntityName, record: SimRecord): void {
   const sourceType = entity === 'Payment' ? 'Payment' : 'Deposit';
   for (const link of linksOf(entity, record)) {
     const target = company.find(link.type, link.id);
@@ -79,7 +79,7 @@ export function undoEffects(company: SimCompany, entity: QboEntityName, record: 
 }
 
 /** QBO refuses to void or delete a transaction others still point at (a deposited payment, a paid invoice). */
-export function assertRemovable(entity: QboEntityName, record: SimRecord): void {
+export function assertRemovable(entity: SimEntityName, record: SimRecord): void {
   const blocking = linkedTxn(record).filter((l) =>
     entity === 'Invoice' || entity === 'CreditMemo' ? l.TxnType === 'Payment' : l.TxnType === 'Deposit',
   );
@@ -91,12 +91,17 @@ export function assertRemovable(entity: QboEntityName, record: SimRecord): void 
     );
 }
 
-/** fixtures/qbo/invoice-void-response.json: amounts zeroed, lines kept, PrivateNote "Voided". */
-export function voidedCopy(entity: QboEntityName, existing: SimRecord): SimRecord {
+/**
+ * fixtures/qbo/invoice-void-response.json: amounts zeroed, lines kept, PrivateNote "Voided" (that invoice had no
+ * note). Intuit's void reference says "Voided" is prepended to an existing PrivateNote, not written over it; the
+ * separator is not documented, so we use a space.
+ */
+export function voidedCopy(entity: SimEntityName, existing: SimRecord): SimRecord {
   const record = clone(existing);
   record.Line = asArray(record.Line).map((line) => ({ ...line, Amount: 0 }));
   record.TotalAmt = 0;
-  record.PrivateNote = 'Voided';
+  const note = typeof existing.PrivateNote === 'string' ? existing.PrivateNote : '';
+  record.PrivateNote = note === '' ? 'Voided' : `Voided ${note}`;
   if ('Balance' in record || entity === 'Invoice') record.Balance = 0;
   if (entity === 'Payment') record.UnappliedAmt = 0;
   if (record.TxnTaxDetail !== undefined) record.TxnTaxDetail = { TotalTax: 0 };

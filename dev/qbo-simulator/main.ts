@@ -4,10 +4,12 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../shared/observability/logger';
 import { DEMO_REALM_ID, startQboSimulator } from './server';
+import type { RequestIdMode } from './server';
 
 /**
  * Runs the simulator in its own process (the chaos run kills the process under test, not its QBO):
  *   node dist/dev/qbo-simulator/main.js [--port N] [--host H] [--time-scale X] [--no-throttle] [--realm ID]...
+ *     [--requestid-mode never|replay|cache-failures]
  * Prints one JSON line `{"url":"http://127.0.0.1:N","realms":[…]}` once listening, then serves until SIGTERM/SIGINT.
  * Each `--realm` is seeded with the demo company (default: DEMO_REALM_ID). Drive it over /__sim/… (server.ts).
  */
@@ -21,6 +23,7 @@ export async function runSimulatorMain(argv: string[]): Promise<void> {
       'no-throttle': { type: 'boolean', default: false },
       realm: { type: 'string', multiple: true },
       'log-level': { type: 'string', default: 'warn' },
+      'requestid-mode': { type: 'string', default: 'never' },
     },
   });
   const simulator = await startQboSimulator({
@@ -28,6 +31,7 @@ export async function runSimulatorMain(argv: string[]): Promise<void> {
     host: values.host,
     timeScale: Number(values['time-scale']),
     enforceThrottle: !values['no-throttle'],
+    requestIdMode: values['requestid-mode'] as RequestIdMode,
     logger: createLogger({ functionName: 'qbo-simulator', level: values['log-level'] }),
   });
   const realms = values.realm && values.realm.length > 0 ? values.realm : [DEMO_REALM_ID];

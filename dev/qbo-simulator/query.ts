@@ -1,5 +1,5 @@
-import { qboEntityName } from '../../shared/qbo/entities';
-import type { QboEntityName } from '../../shared/qbo/entities';
+import { NAME_LISTS, simEntityName } from './entities';
+import type { SimEntityName } from './entities';
 import { faults } from './fault-bodies';
 import { SimFault } from './sim-fault';
 
@@ -8,9 +8,12 @@ import { SimFault } from './sim-fault';
  *   SELECT * | COUNT(*) FROM Entity
  *   [WHERE field op value [AND field op value]...]   op: = != < > <= >= LIKE IN
  *   [ORDERBY field [ASC|DESC][, ...]] [STARTPOSITION n] [MAXRESULTS n]
- * Values are single-quoted with `\'` escapes (`DisplayName = 'Amy\'s Bird Sanctuary'`). LIKE supports `%` only,
- * as QBO does. A reference field compares on its `value` (`CustomerRef = '1'`). STARTPOSITION is 1-based;
- * MAXRESULTS defaults to 100 and is capped at 1000, like QBO.
+ * Values are single-quoted with `\'` escapes (`DisplayName = 'Amy\'s Bird Sanctuary'`); SQL's doubled `''` is not
+ * an escape and fails to parse. IN lists may hold bare words (`Active IN (true, false)`, as qbo_api's recorded
+ * queries send). LIKE supports `%` only, as QBO does. A reference field compares on its `value`
+ * (`CustomerRef = '1'`). String comparisons ignore case, as QBO's do. STARTPOSITION is 1-based (0 → 4001);
+ * MAXRESULTS defaults to 100 and may not exceed 1000 (4001). Name lists (Customer, Vendor, Item, Account) return
+ * active objects only unless the query filters on Active. PrivateNote cannot be filtered on (4001).
  */
 export interface Condition {
   field: string;
@@ -19,13 +22,20 @@ export interface Condition {
 }
 
 export interface ParsedQuery {
-  entity: QboEntityName;
+  entity: SimEntityName;
+  /** True when ORDERBY was given: without it QBO promises no order (see runQuery). */
+  ordered: boolean;
   count: boolean;
   where: Condition[];
   orderBy: Array<{ field: string; desc: boolean }>;
   startPosition: number;
   maxResults: number;
 }
+
+const MAX_RESULTS = 1000;
+
+/** Fields QBO does not let a query filter on (its reference lists the filterable ones; these are not among them). */
+const NOT_FILTERABLE: ReadonlySet<string> = new Set(['privatenote', 'line']);
 
 type Token = { kind: 'word' | 'string' | 'symbol'; text: string };
 
@@ -104,7 +114,7 @@ export function parseQuery(sql: string): ParsedQuery {
   }
   expect('FROM');
   const rawEntity = word();
-  const entity = qboEntityName(rawEntity);
+  const entity = simEntityName(rawEntity);
   if (!entity) throw new SimFault(faults.invalidQuery(`invalid context declaration: ${rawEntity}`));
 
   const where: Condition[] = [];
@@ -122,7 +132,8 @@ export function parseQuery(sql: string): ParsedQuery {
         expect('(');
         for (;;) {
           opToken = tokens[at++];
-          if (opToken?.kind !== 'string') throw new SimFault(faults.invalidQuery('IN expects quoted values'));
+          if (opToken?.kind !== 'string' && opToken?.kind !== 'word')
+            throw new SimFault(faults.invalidQuery('IN expects a list of values'));
           values.push(opToken.text);
           if (peek()?.text === ',') at++;
           else break;
@@ -135,6 +146,8 @@ export function parseQuery(sql: string): ParsedQuery {
         values.push(value.text);
       }
       op = op === '<>' ? '!=' : op;
+      if (NOT_FILTERABLE.has(field.toLowerCase()))
+        throw new SimFault(faults.invalidQuery(`property '${field}' is not queryable`));
       where.push({ field, op: op as Condition['op'], values });
       if (isWord('AND')) at++;
       else break;
@@ -160,11 +173,16 @@ export function parseQuery(sql: string): ParsedQuery {
   while (peek()) {
     const clause = peek()?.text.toUpperCase();
     at++;
-    if (clause === 'STARTPOSITION') startPosition = Math.max(1, integer());
-    else if (clause === 'MAXRESULTS') maxResults = Math.min(1000, integer());
-    else throw new SimFault(faults.invalidQuery(`unexpected ${clause ?? ''}`));
+    if (clause === 'STARTPOSITION') {
+      startPosition = integer();
+      if (startPosition < 1) throw new SimFault(faults.invalidQuery('STARTPOSITION must be 1 or greater'));
+    } else if (clause === 'MAXRESULTS') {
+      maxResults = integer();
+      if (maxResults < 1 || maxResults > MAX_RESULTS)
+        throw new SimFault(faults.invalidQuery(`MAXRESULTS must be between 1 and ${MAX_RESULTS}`));
+    } else throw new SimFault(faults.invalidQuery(`unexpected ${clause ?? ''}`));
   }
-  return { entity, count, where, orderBy, startPosition, maxResults };
+  return { entity, ordered: orderBy.length > 0, count, where, orderBy, startPosition, maxResults };
 }
 
 function fieldValue(row: Record<string, unknown>, path: string): unknown {
@@ -185,8 +203,9 @@ function compare(a: unknown, b: string): number {
   const x = typeof a === 'number' ? a : Number(a);
   const y = Number(b);
   if (typeof a !== 'boolean' && a !== '' && b !== '' && Number.isFinite(x) && Number.isFinite(y)) return x - y;
-  const left = String(a ?? '');
-  return left < b ? -1 : left > b ? 1 : 0;
+  const left = String(a ?? '').toLowerCase();
+  const right = b.toLowerCase();
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 function likePattern(value: string): RegExp {
@@ -199,7 +218,7 @@ function matches(row: Record<string, unknown>, condition: Condition): boolean {
   const [first = ''] = condition.values;
   switch (condition.op) {
     case '=':
-      return typeof value === 'boolean' ? String(value) === first.toLowerCase() : compare(value, first) === 0;
+      return compare(value, first) === 0;
     case '!=':
       return compare(value, first) !== 0;
     case '<':
@@ -218,24 +237,42 @@ function matches(row: Record<string, unknown>, condition: Condition): boolean {
 }
 
 export interface QueryResult {
-  entity: QboEntityName;
+  entity: SimEntityName;
   count?: number;
   rows: Array<Record<string, unknown>>;
   startPosition: number;
 }
 
+/** FNV-1a: a cheap, stable hash for the unordered read below. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 export function runQuery(query: ParsedQuery, rows: Array<Record<string, unknown>>): QueryResult {
-  const filtered = rows.filter((row) => query.where.every((condition) => matches(row, condition)));
+  // Name lists hide inactive objects unless the query says which it wants (`Active IN (true, false)`).
+  const activeOnly = NAME_LISTS.has(query.entity) && !query.where.some((c) => c.field.toLowerCase() === 'active');
+  const filtered = rows.filter(
+    (row) => (!activeOnly || row.Active !== false) && query.where.every((condition) => matches(row, condition)),
+  );
   if (query.count) return { entity: query.entity, count: filtered.length, rows: [], startPosition: 1 };
-  // Without ORDERBY QBO returns objects in creation order; numeric Id order is the same thing here.
-  const order = query.orderBy.length > 0 ? query.orderBy : [{ field: 'Id', desc: false }];
-  filtered.sort((a, b) => {
-    for (const { field, desc } of order) {
-      const c = compare(fieldValue(a, field), String(fieldValue(b, field) ?? ''));
-      if (c !== 0) return desc ? -c : c;
-    }
-    return 0;
-  });
+  if (query.ordered) {
+    filtered.sort((a, b) => {
+      for (const { field, desc } of query.orderBy) {
+        const c = compare(fieldValue(a, field), String(fieldValue(b, field) ?? ''));
+        if (c !== 0) return desc ? -c : c;
+      }
+      return 0;
+    });
+  } else {
+    // QBO promises no order without ORDERBY. One page holding everything comes back in creation order, as QBO's
+    // usually does; but once a read pages, each page is cut from its own arbitrary order, so paging without
+    // ORDERBY can skip or repeat objects, as it can against QBO. Code that pages must say ORDERBY.
+    const pages = query.startPosition > 1 || filtered.length > query.maxResults;
+    const key = (row: Record<string, unknown>) => (pages ? hash(`${String(row.Id)}:${query.startPosition}`) : 0);
+    filtered.sort((a, b) => key(a) - key(b) || compare(a.Id, String(b.Id)));
+  }
   const page = filtered.slice(query.startPosition - 1, query.startPosition - 1 + query.maxResults);
   return { entity: query.entity, rows: page, startPosition: query.startPosition };
 }

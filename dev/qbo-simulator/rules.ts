@@ -1,20 +1,20 @@
 import { NAME_LIST_ENTITIES } from '../../shared/qbo/entities';
-import type { QboEntityName } from '../../shared/qbo/entities';
+import type { SimEntityName } from './entities';
 import type { SimCompany } from './company';
+import { currencyRef } from './company-modes';
 import { faults } from './fault-bodies';
-import { computeSalesLines, requireRef, optionalRef } from './sales-lines';
-import { SimFault, asArray, asRecord, clone, money, num, refValue } from './sim-fault';
+import { requireRef, optionalRef } from './sales-lines';
+import { REQUIRED_ON_CREATE } from './schema/required';
+import { SimFault, clone, refValue } from './sim-fault';
 import type { SimRecord } from './sim-fault';
+import { depositRule, journalEntryRule, paymentRule, salesFormRule, transferRule } from './txn-rules';
+import type { Draft, Rule } from './txn-rules';
 
 /**
- * The QBO rules our code depends on, applied before a write is kept: required fields, references that must exist
- * (2500), DisplayName/Name uniqueness (6240), DocNumber uniqueness (6140), balanced journal entries, deposits that
- * name an account, and the computed fields (TotalAmt, Balance, line Ids, names on refs).
+ * The QBO rules for name lists, accounts and items (DisplayName/Name uniqueness 6240 across the lists QBO shares
+ * names between, required fields 2020, references 2500/610), and the dispatch to the transaction rules
+ * (txn-rules.ts). Property names were already checked against the XSD (schema/properties.ts).
  */
-type Draft = Record<string, unknown>;
-type Rule = (company: SimCompany, draft: Draft, existing: SimRecord | undefined) => Draft;
-
-const USD = { value: 'USD', name: 'United States Dollar' };
 const SERVER_FIELDS = ['Id', 'SyncToken', 'MetaData', 'domain', 'sparse'];
 
 function normalName(value: unknown): string {
@@ -25,7 +25,7 @@ function normalName(value: unknown): string {
 
 function assertUniqueName(
   company: SimCompany,
-  entities: Iterable<QboEntityName>,
+  entities: Iterable<SimEntityName>,
   field: string,
   value: unknown,
   self: SimRecord | undefined,
@@ -47,6 +47,12 @@ function nameListRule(kind: 'Customer' | 'Vendor'): Rule {
       throw new SimFault(faults.requiredParam('DisplayName'));
     // 6240 spans every name list: a vendor named like an existing customer is a duplicate too.
     assertUniqueName(company, NAME_LIST_ENTITIES, 'DisplayName', displayName, existing);
+    const currency = refValue(draft.CurrencyRef) ?? company.settings.homeCurrency;
+    if (currency !== company.settings.homeCurrency && !company.settings.multicurrency)
+      throw new SimFault(
+        faults.businessRule(`Multicurrency is not enabled for this company: ${currency} cannot be used.`),
+      );
+    const USD = currencyRef(currency);
     const defaults =
       kind === 'Customer'
         ? {
@@ -92,6 +98,7 @@ const ACCOUNT_CLASSIFICATION: Record<string, string> = {
 const accountRule: Rule = (company, draft, existing) => {
   if (typeof draft.Name !== 'string' || draft.Name.trim() === '') throw new SimFault(faults.requiredParam('Name'));
   if (typeof draft.AccountType !== 'string') throw new SimFault(faults.requiredParam('AccountType'));
+  const USD = currencyRef(company.settings.homeCurrency);
   assertUniqueName(company, ['Account'], 'Name', draft.Name, existing);
   return {
     FullyQualifiedName: draft.Name,
@@ -126,187 +133,7 @@ const itemRule: Rule = (company, draft, existing) => {
   };
 };
 
-function docNumberRule(company: SimCompany, entity: QboEntityName, draft: Draft, existing: SimRecord | undefined) {
-  if (draft.DocNumber === undefined || draft.DocNumber === '') {
-    draft.DocNumber = existing?.DocNumber ?? company.allocateDocNumber();
-    return;
-  }
-  const docNumber = String(draft.DocNumber);
-  if (docNumber.length > 21)
-    throw new SimFault({
-      Message: 'String length is either shorter or longer than supported by specification',
-      Detail: `String length specified does not match the supported length. Min:0 Max:21 supplied length:${docNumber.length}`,
-      code: '2050',
-      element: 'DocNumber',
-    });
-  if (!company.settings.uniqueDocNumbers) return;
-  for (const row of company.list(entity)) {
-    if (row.Id !== existing?.Id && row.DocNumber === docNumber)
-      throw new SimFault(faults.duplicateDocNumber(docNumber, entity, row.Id));
-  }
-}
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
-function salesFormRule(entity: 'Invoice' | 'CreditMemo' | 'SalesReceipt' | 'RefundReceipt'): Rule {
-  return (company, draft, existing) => {
-    if (entity === 'Invoice' || entity === 'CreditMemo') {
-      if (draft.CustomerRef === undefined) throw new SimFault(faults.requiredParam('CustomerRef'));
-    }
-    requireRef(company, 'Customer', draft, 'CustomerRef', 'DisplayName');
-    if (entity === 'RefundReceipt' && draft.DepositToAccountRef === undefined)
-      throw new SimFault(faults.requiredParam('DepositToAccountRef'));
-    if (entity === 'SalesReceipt' && draft.DepositToAccountRef === undefined)
-      draft.DepositToAccountRef = { value: '4', name: 'Undeposited Funds' };
-    optionalRef(company, 'Account', draft, 'DepositToAccountRef');
-    docNumberRule(company, entity, draft, existing);
-    const { lines, totalAmt, tax } = computeSalesLines(company, draft);
-    const txnDate = typeof draft.TxnDate === 'string' ? draft.TxnDate : company.today();
-    const result: Draft = {
-      CurrencyRef: USD,
-      ...draft,
-      TxnDate: txnDate,
-      Line: lines,
-      TxnTaxDetail: tax,
-      TotalAmt: totalAmt,
-      ApplyTaxAfterDiscount: draft.ApplyTaxAfterDiscount ?? false,
-      PrintStatus: draft.PrintStatus ?? 'NeedToPrint',
-      EmailStatus: draft.EmailStatus ?? 'NotSet',
-    };
-    if (entity === 'Invoice') {
-      // Payments already applied stay applied; the open balance follows the new total.
-      const applied = existing ? money(Number(existing.TotalAmt) - Number(existing.Balance)) : 0;
-      if (applied > totalAmt) throw new SimFault(faults.businessRule('The invoice total is less than its payments.'));
-      result.DueDate = draft.DueDate ?? addDays(txnDate, 30);
-      result.LinkedTxn = existing?.LinkedTxn ?? [];
-      result.Balance = money(totalAmt - applied);
-    } else if (entity === 'CreditMemo') {
-      const used = existing ? money(Number(existing.TotalAmt) - Number(existing.RemainingCredit)) : 0;
-      result.RemainingCredit = money(totalAmt - used);
-      result.Balance = result.RemainingCredit;
-    } else {
-      result.Balance = 0;
-    }
-    return result;
-  };
-}
-
-const paymentRule: Rule = (company, draft) => {
-  if (draft.CustomerRef === undefined) throw new SimFault(faults.requiredParam('CustomerRef'));
-  requireRef(company, 'Customer', draft, 'CustomerRef', 'DisplayName');
-  const totalAmt = num(draft.TotalAmt);
-  if (totalAmt === undefined) throw new SimFault(faults.requiredParam('TotalAmt'));
-  if (draft.DepositToAccountRef === undefined) draft.DepositToAccountRef = { value: '4' };
-  optionalRef(company, 'Account', draft, 'DepositToAccountRef');
-  const customerId = refValue(draft.CustomerRef);
-  let applied = 0;
-  const lines = asArray(draft.Line).map((line) => {
-    const amount = num(line.Amount);
-    if (amount === undefined) throw new SimFault(faults.requiredParam('Line.Amount'));
-    for (const link of asArray(line.LinkedTxn)) {
-      const type = String(link.TxnType);
-      if (type !== 'Invoice' && type !== 'CreditMemo')
-        throw new SimFault(faults.businessRule(`A payment cannot be applied to a ${type}.`));
-      const target = company.find(type as QboEntityName, String(link.TxnId));
-      if (!target) throw new SimFault(faults.invalidReference('LinkedTxn', String(link.TxnId)));
-      if (refValue(target.CustomerRef) !== customerId)
-        throw new SimFault(faults.businessRule('The transaction belongs to a different customer.'));
-      applied += type === 'Invoice' ? amount : -amount;
-    }
-    return { ...line, Amount: amount };
-  });
-  const unapplied = money(totalAmt - applied);
-  if (unapplied < 0) throw new SimFault(faults.businessRule('The amount applied exceeds the payment amount.'));
-  return {
-    CurrencyRef: USD,
-    ...draft,
-    TxnDate: draft.TxnDate ?? company.today(),
-    Line: lines,
-    TotalAmt: money(totalAmt),
-    UnappliedAmt: unapplied,
-    ProcessPayment: draft.ProcessPayment ?? false,
-    LinkedTxn: (draft.LinkedTxn as unknown[] | undefined) ?? [],
-  };
-};
-
-const DEPOSITABLE = new Set(['Payment', 'SalesReceipt', 'RefundReceipt']);
-
-const depositRule: Rule = (company, draft) => {
-  // QBO rejects a deposit that does not say which bank account it lands in.
-  if (draft.DepositToAccountRef === undefined) throw new SimFault(faults.requiredParam('DepositToAccountRef'));
-  requireRef(company, 'Account', draft, 'DepositToAccountRef');
-  let lineNum = 1;
-  let sum = 0;
-  const lines = asArray(draft.Line).map((line) => {
-    const amount = num(line.Amount);
-    if (amount === undefined) throw new SimFault(faults.requiredParam('Line.Amount'));
-    sum += amount;
-    const links = asArray(line.LinkedTxn);
-    if (links.length > 0) {
-      for (const link of links) {
-        const type = String(link.TxnType);
-        const target = DEPOSITABLE.has(type) ? company.find(type as QboEntityName, String(link.TxnId)) : undefined;
-        if (!target) throw new SimFault(faults.invalidReference('LinkedTxn', String(link.TxnId)));
-      }
-      return { ...line, Amount: amount };
-    }
-    const detail = asRecord(line.DepositLineDetail);
-    if (detail.AccountRef === undefined) throw new SimFault(faults.requiredParam('DepositLineDetail.AccountRef'));
-    requireRef(company, 'Account', detail, 'AccountRef');
-    optionalRef(company, 'Customer', detail, 'Entity');
-    return { Id: String(lineNum), LineNum: lineNum++, ...line, Amount: amount, DetailType: 'DepositLineDetail' };
-  });
-  const cashBack = draft.CashBack === undefined ? undefined : asRecord(draft.CashBack);
-  if (cashBack) requireRef(company, 'Account', cashBack, 'AccountRef');
-  const totalAmt = money(sum - (num(cashBack?.Amount) ?? 0));
-  return { CurrencyRef: USD, ...draft, TxnDate: draft.TxnDate ?? company.today(), Line: lines, TotalAmt: totalAmt };
-};
-
-const journalEntryRule: Rule = (company, draft) => {
-  let debit = 0;
-  let credit = 0;
-  const lines = asArray(draft.Line).map((line, index) => {
-    const detail = asRecord(line.JournalEntryLineDetail);
-    const amount = num(line.Amount);
-    if (amount === undefined) throw new SimFault(faults.requiredParam('Line.Amount'));
-    if (detail.AccountRef === undefined) throw new SimFault(faults.requiredParam('JournalEntryLineDetail.AccountRef'));
-    requireRef(company, 'Account', detail, 'AccountRef');
-    if (detail.PostingType === 'Debit') debit += amount;
-    else if (detail.PostingType === 'Credit') credit += amount;
-    else throw new SimFault(faults.requiredParam('PostingType'));
-    // QBO numbers journal lines from "0", unlike every other transaction.
-    return { Id: String(index), ...line, Amount: amount, DetailType: 'JournalEntryLineDetail' };
-  });
-  if (lines.length === 0) throw new SimFault(faults.requiredParam('Line'));
-  if (money(debit) !== money(credit))
-    throw new SimFault(faults.businessRule('You must balance your journal entry: debits must equal credits.'));
-  return {
-    Adjustment: false,
-    CurrencyRef: USD,
-    ...draft,
-    TxnDate: draft.TxnDate ?? company.today(),
-    Line: lines,
-    TotalAmt: money(debit),
-    TxnTaxDetail: draft.TxnTaxDetail ?? {},
-  };
-};
-
-/** A manual payout: Stripe clearing → bank. Both accounts must exist and differ; Amount is the total. */
-const transferRule: Rule = (company, draft) => {
-  for (const field of ['FromAccountRef', 'ToAccountRef']) {
-    if (draft[field] === undefined) throw new SimFault(faults.requiredParam(field));
-    requireRef(company, 'Account', draft, field);
-  }
-  if (refValue(draft.FromAccountRef) === refValue(draft.ToAccountRef))
-    throw new SimFault(faults.businessRule('A transfer needs two different accounts.'));
-  const amount = num(draft.Amount);
-  if (amount === undefined || amount <= 0) throw new SimFault(faults.requiredParam('Amount'));
-  return { CurrencyRef: USD, ...draft, TxnDate: draft.TxnDate ?? company.today(), Amount: money(amount) };
-};
-
-const RULES: Record<QboEntityName, Rule> = {
+const RULES: Record<SimEntityName, Rule> = {
   Customer: nameListRule('Customer'),
   Vendor: nameListRule('Vendor'),
   Account: accountRule,
@@ -319,10 +146,25 @@ const RULES: Record<QboEntityName, Rule> = {
   Deposit: depositRule,
   JournalEntry: journalEntryRule,
   Transfer: transferRule,
+  // Read-only here (company.ts refuses writes before a rule runs).
+  TaxCode: (_company, draft) => draft,
+  TaxRate: (_company, draft) => draft,
+  Preferences: (_company, draft) => draft,
+  CompanyInfo: (_company, draft) => draft,
 };
 
-export function prepareEntity(company: SimCompany, entity: QboEntityName, draft: Draft, existing?: SimRecord): Draft {
+/** 2020 for a field QBO requires on create (schema/required.ts); an update merges onto what is stored. */
+function assertRequired(entity: SimEntityName, draft: Draft): void {
+  for (const field of REQUIRED_ON_CREATE[entity] ?? []) {
+    const value = draft[field];
+    if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0))
+      throw new SimFault(faults.requiredParam(field));
+  }
+}
+
+export function prepareEntity(company: SimCompany, entity: SimEntityName, draft: Draft, existing?: SimRecord): Draft {
   const clean = clone(draft);
   for (const field of SERVER_FIELDS) delete clean[field];
+  assertRequired(entity, clean);
   return RULES[entity](company, clean, existing);
 }

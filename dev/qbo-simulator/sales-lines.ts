@@ -1,26 +1,50 @@
-import type { QboEntityName } from '../../shared/qbo/entities';
+import type { SimEntityName } from './entities';
 import type { SimCompany } from './company';
 import { faults } from './fault-bodies';
 import { SimFault, asArray, asRecord, money, num, refValue } from './sim-fault';
+import type { SimRecord } from './sim-fault';
 
-/** A reference field that must point at an existing object (2500 otherwise); QBO fills in the `name`. */
+/**
+ * A reference field, when present, must point at an existing object (2500 "Invalid Reference Id") that is active
+ * (610 "Object Not Found : Something you're trying to use has been made inactive", the text of the real fault in
+ * fixtures/qbo/batch-response.json). QBO fills in the `name`. Returns the target, or undefined when the field is
+ * absent.
+ */
 export function requireRef(
   company: SimCompany,
-  entity: QboEntityName,
+  entity: SimEntityName,
   holder: Record<string, unknown>,
   field: string,
   nameField = 'Name',
-): void {
+): SimRecord | undefined {
   const raw = holder[field];
-  if (raw === undefined) return;
+  if (raw === undefined) return undefined;
   const id = refValue(raw);
   const target = id === undefined ? undefined : company.find(entity, id);
   if (id === undefined || !target) throw new SimFault(faults.invalidReference(field, id ?? ''));
+  if (target.Active === false) throw new SimFault(faults.objectNotFound());
   const name = target[nameField] ?? target.Name;
   holder[field] = typeof name === 'string' ? { value: id, name } : { value: id };
+  return target;
 }
 
 export const optionalRef = requireRef;
+
+/**
+ * A US company takes the pseudo tax codes `TAX`/`NON` (NON when none is sent). A VAT/GST company needs a real
+ * TaxCode on every sales line: without one QBO refuses the form with a 6000 business-rule fault.
+ */
+function applyLineTaxCode(company: SimCompany, detail: Record<string, unknown>): void {
+  if (company.settings.tax === 'vat') {
+    if (detail.TaxCodeRef === undefined)
+      throw new SimFault(faults.businessRule('Make sure all your transactions have a VAT rate before you save.'));
+    requireRef(company, 'TaxCode', detail, 'TaxCodeRef');
+    return;
+  }
+  const code = refValue(detail.TaxCodeRef);
+  if (code === undefined) detail.TaxCodeRef = { value: 'NON' };
+  else if (code !== 'TAX' && code !== 'NON') requireRef(company, 'TaxCode', detail, 'TaxCodeRef');
+}
 
 export interface SalesTotals {
   lines: Array<Record<string, unknown>>;
@@ -65,7 +89,7 @@ export function computeSalesLines(company: SimCompany, draft: Record<string, unk
         code: '6070',
         element: '',
       });
-    detail.TaxCodeRef = detail.TaxCodeRef ?? { value: 'NON' };
+    applyLineTaxCode(company, detail);
     subtotal += amount;
     itemLines.push({
       Id: String(lineNum),

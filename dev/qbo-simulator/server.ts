@@ -2,11 +2,11 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../shared/observability/logger';
-import { qboEntityName } from '../../shared/qbo/entities';
+import { simEntityName } from './entities';
 import { SimCompany } from './company';
 import type { SeedCompany } from './company';
 import { DEMO_COMPANY, DEMO_REALM_ID } from './demo-company';
-import { authFault, invalidGrant, json, systemFault, throttleFault } from './fault-bodies';
+import { authFault, authorizationFault, invalidGrant, json, systemFault, throttleFault } from './fault-bodies';
 import type { HttpReply } from './fault-bodies';
 import { SimOAuth } from './oauth-state';
 import type { IssuedTokens } from './oauth-state';
@@ -25,6 +25,7 @@ import { handleV3 } from './v3-api';
  *   DELETE /__sim/faults                                        clear injected faults → 204
  *   GET    /__sim/entities?realmId=R&entity=Invoice             → 200 [objects]
  *   GET    /__sim/stats                                         → 200 {"requests","writes","throttled","faultsInjected"}
+ *   POST   /__sim/settings  {"requestIdMode"}                   replay | never | cache-failures → 204
  * OAuth (the paths Intuit uses, so intuit-oauth needs only a different host):
  *   GET  /connect/oauth2?redirect_uri&state[&realmId]   approves at once: 302 to redirect_uri?code&state&realmId
  *   POST /oauth2/v1/tokens/bearer   grant_type=authorization_code|refresh_token (form or JSON body)
@@ -42,7 +43,22 @@ export interface QboSimulatorOptions {
   logger?: Logger;
   /** Injected clock for token expiry and timestamps. */
   now?: () => number;
+  /** What a repeated `requestid` gets (RequestIdMode); `never` unless said otherwise. */
+  requestIdMode?: RequestIdMode;
+  /** Service time added to every admitted API request, so the concurrency limit can bite in tests (default 0). */
+  latencyMs?: number;
 }
+
+/**
+ * What QBO does with a write whose `requestid` it has seen before. Intuit documents a replay of the first
+ * response, but integrators report duplicates despite it, and replays of a cached failure for a corrected retry.
+ * - `never` (the default): every request is executed, as if QBO had no dedupe; only our own protocol prevents
+ *   duplicates, which is what the tests must prove.
+ * - `replay`: the documented behaviour, a success is answered again; a failure is not remembered.
+ * - `cache-failures`: the reported behaviour, the first answer is replayed whatever it was, failures included.
+ */
+export type RequestIdMode = 'replay' | 'never' | 'cache-failures';
+const REQUEST_ID_MODES: ReadonlySet<string> = new Set(['replay', 'never', 'cache-failures']);
 
 /**
  * `auth_expired`: the request's access token runs out now (a refresh fixes it). `auth_revoked`: the grant behind the
@@ -75,6 +91,7 @@ export interface QboSimulator {
   clearFaults(): void;
   entities(realmId: string, entity: string): Array<Record<string, unknown>>;
   stats(): QboSimulatorStats;
+  setRequestIdMode(mode: RequestIdMode): void;
 }
 
 export type { SeedCompany } from './company';
@@ -133,6 +150,8 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
   const now = options.now ?? Date.now;
   const logger = options.logger;
   const enforceThrottle = options.enforceThrottle ?? true;
+  let requestIdMode: RequestIdMode = options.requestIdMode ?? 'never';
+  const latencyMs = options.latencyMs ?? 0;
   const companies = new Map<string, SimCompany>();
   const oauth = new SimOAuth(options.accessTokenTtlMs ?? 3_600_000, options.refreshTokenGraceMs ?? 86_400_000, now);
   const throttle = new SimThrottle(options.timeScale ?? 1, now);
@@ -175,11 +194,12 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const reference = `ref${stats.requests}`;
 
-    const fault = takeFault(realmId, qboEntityName(entity) ?? entity, isWrite);
+    const fault = takeFault(realmId, simEntityName(entity) ?? entity, isWrite);
     if (fault === 'auth_expired') oauth.expireAccessToken(token);
     if (fault === 'auth_revoked') oauth.revoke(token);
     const grant = oauth.realmOf(token);
-    if (!grant || grant.realmId !== realmId) return send(response, authFault(now(), reference));
+    if (!grant) return send(response, authFault(now(), reference));
+    if (grant.realmId !== realmId) return send(response, authorizationFault(now()));
     if (fault === 'throttle') {
       stats.throttled += 1;
       return send(response, throttleFault(now()));
@@ -187,12 +207,23 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     if (fault === '5xx') return send(response, systemFault(now()));
     const company = companies.get(realmId);
     if (!company) return send(response, authFault(now(), reference));
-    if (enforceThrottle && !throttle.admit(realmId, segments[0] === 'batch')) {
-      stats.throttled += 1;
-      return send(response, throttleFault(now()));
+    if (enforceThrottle) {
+      if (!throttle.admit(realmId, segments[0] === 'batch')) {
+        stats.throttled += 1;
+        return send(response, throttleFault(now()));
+      }
+      // In flight until answered or dropped: QBO's limit is on concurrent requests.
+      let released = false;
+      const release = () => {
+        if (!released) throttle.done(realmId);
+        released = true;
+      };
+      response.once('finish', release);
+      response.once('close', release);
     }
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 
-    const requestId = isWrite ? url.searchParams.get('requestid') : null;
+    const requestId = isWrite && requestIdMode !== 'never' ? url.searchParams.get('requestid') : null;
     const remembered = requestId ? company.replayFor(requestId) : undefined;
     let reply: HttpReply;
     if (remembered) {
@@ -205,9 +236,8 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
       );
       reply = outcome.reply;
       if (outcome.wrote) stats.writes += 1;
-      // Only successes are remembered: a fault is answered afresh, so a corrected retry under the same
-      // deterministic requestid can still go through. Real QBO documents replaying "the same response".
-      if (requestId && outcome.reply.status === 200) company.remember(requestId, outcome.reply);
+      if (requestId && (outcome.reply.status === 200 || requestIdMode === 'cache-failures'))
+        company.remember(requestId, outcome.reply);
     }
     if (fault === 'timeout_after_commit') {
       // The write is kept and the response never arrives: the client sees a dropped connection.
@@ -264,6 +294,12 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     } else if (route === 'GET /__sim/entities') {
       const entities = simulator.entities(url.searchParams.get('realmId') ?? '', url.searchParams.get('entity') ?? '');
       return send(response, json(200, entities));
+    } else if (route === 'POST /__sim/settings') {
+      if (body.requestIdMode !== undefined) {
+        if (!REQUEST_ID_MODES.has(String(body.requestIdMode)))
+          return send(response, json(400, { error: 'unknown requestIdMode' }));
+        requestIdMode = body.requestIdMode as RequestIdMode;
+      }
     } else if (route === 'GET /__sim/stats') {
       return send(response, json(200, { ...stats }));
     } else {
@@ -320,10 +356,14 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     },
     entities: (realmId, entity) => {
       const company = companies.get(realmId);
-      const name = qboEntityName(entity);
+      const name = simEntityName(entity);
       return company && name ? clone(company.list(name)) : [];
     },
     stats: () => ({ ...stats }),
+    setRequestIdMode: (mode) => {
+      if (!REQUEST_ID_MODES.has(mode)) throw new Error(`unknown requestIdMode ${String(mode)}`);
+      requestIdMode = mode;
+    },
   };
   return simulator;
 }

@@ -1,10 +1,11 @@
-import { qboEntityName } from '../../shared/qbo/entities';
+import { simEntityName } from './entities';
 import { VOID_BY_SPARSE_UPDATE } from '../../shared/qbo/entities';
-import type { QboEntityName } from '../../shared/qbo/entities';
+import type { SimEntityName } from './entities';
 import type { SimCompany } from './company';
 import { faults, json, qboTime, validationFault, validationFaultObject } from './fault-bodies';
 import type { HttpReply } from './fault-bodies';
 import { parseQuery, queryResponseBody, runQuery } from './query';
+import { runReport } from './reports';
 import { SimFault, asRecord } from './sim-fault';
 
 /**
@@ -14,6 +15,7 @@ import { SimFault, asRecord } from './sim-fault';
  *   POST /v3/company/{realm}/{entity}?operation=update|delete|void  (Payment: ?operation=update&include=void)
  *   GET  /v3/company/{realm}/query?query=…  (or POST, body = the query as application/text)
  *   POST /v3/company/{realm}/batch                                  BatchItemRequest, ≤ 30 items
+ *   GET  /v3/company/{realm}/reports/GeneralLedger|TrialBalance     reports.ts
  * Envelopes as in fixtures/qbo: `{"Invoice":{…},"time"}`, `{"QueryResponse":{…},"time"}`,
  * `{"BatchItemResponse":[…],"time"}`.
  */
@@ -35,8 +37,8 @@ export interface V3Outcome {
 
 type Operation = 'create' | 'update' | 'delete' | 'void';
 
-function entityFrom(segment: string | undefined): QboEntityName {
-  const entity = segment === undefined ? undefined : qboEntityName(segment);
+function entityFrom(segment: string | undefined): SimEntityName {
+  const entity = segment === undefined ? undefined : simEntityName(segment);
   if (!entity) throw new SimFault(faults.unsupportedOperation(`on ${segment ?? 'nothing'}`));
   return entity;
 }
@@ -53,7 +55,7 @@ function parseBody(body: string): Record<string, unknown> {
 
 function mutate(
   company: SimCompany,
-  entity: QboEntityName,
+  entity: SimEntityName,
   operation: Operation,
   body: Record<string, unknown>,
 ): Record<string, unknown> {
@@ -70,17 +72,18 @@ function mutate(
 }
 
 function operationOf(
-  entity: QboEntityName,
+  entity: SimEntityName,
   raw: string | null,
   body: Record<string, unknown>,
   include: string | null = null,
 ): Operation {
   if (raw === null || raw === '') return body.Id === undefined ? 'create' : 'update';
   const op = raw.toLowerCase();
+  const bySparseUpdate = (VOID_BY_SPARSE_UPDATE as ReadonlySet<string>).has(entity);
   const sparseVoid = op === 'update' && include?.toLowerCase() === 'void';
-  if (op === 'void' && VOID_BY_SPARSE_UPDATE.has(entity)) throw new SimFault(faults.unsupportedOperation('Void'));
+  if (op === 'void' && bySparseUpdate) throw new SimFault(faults.unsupportedOperation('Void'));
   if (sparseVoid) {
-    if (!VOID_BY_SPARSE_UPDATE.has(entity)) throw new SimFault(faults.unsupportedOperation('Void'));
+    if (!bySparseUpdate) throw new SimFault(faults.unsupportedOperation('Void'));
     return 'void';
   }
   if (op === 'create' || op === 'update' || op === 'delete' || op === 'void') return op;
@@ -107,7 +110,7 @@ function batch(company: SimCompany, body: Record<string, unknown>, now: number):
     const bId = item.bId;
     try {
       if (typeof item.Query === 'string') return { QueryResponse: runQueryText(company, item.Query), bId };
-      const key = Object.keys(item).find((k) => qboEntityName(k) !== undefined && k !== 'bId');
+      const key = Object.keys(item).find((k) => simEntityName(k) !== undefined && k !== 'bId');
       const entity = entityFrom(key);
       const payload = asRecord(item[key as string]);
       const operation = operationOf(entity, typeof item.operation === 'string' ? item.operation : null, payload);
@@ -131,7 +134,20 @@ export function handleV3(company: SimCompany, request: V3Request, now: number): 
       return { reply: json(200, { QueryResponse: runQueryText(company, text), time: qboTime(now) }), wrote: false };
     }
     if (first === 'batch' && request.method === 'POST') return batch(company, parseBody(request.body), now);
+    if (first === 'reports' && request.method === 'GET' && second !== undefined && request.segments.length === 2)
+      return { reply: json(200, runReport(company, { name: second, params: request.params, now })), wrote: false };
+    if (request.segments.length > 2)
+      // qbo_api spec/vcr/error/500.yml: a path QBO has no resource for is a 400 "Unsupported Operation" (code 500).
+      throw new SimFault(
+        faults.unsupportedOperation(`Could not find resource for relative : ${request.segments.join('/')}`),
+      );
     const entity = entityFrom(first);
+    // The company's settings objects are singletons: GET /preferences, GET /companyinfo/{realmId}.
+    if (request.method === 'GET' && (entity === 'Preferences' || entity === 'CompanyInfo')) {
+      const [only] = company.list(entity);
+      if (!only) throw new SimFault(faults.objectNotFound());
+      return { reply: json(200, { [entity]: only, time: qboTime(now) }), wrote: false };
+    }
     if (request.method === 'GET' && second !== undefined) {
       return { reply: json(200, { [entity]: company.read(entity, second), time: qboTime(now) }), wrote: false };
     }

@@ -5,7 +5,18 @@ export interface SimulatorEntities {
   entities(realmId: string, entity: string): Promise<Array<Record<string, unknown>>>;
 }
 
-export const CHECKED_QBO_ENTITIES = ['Customer', 'Invoice', 'Payment', 'RefundReceipt', 'CreditMemo', 'Deposit'];
+/** Every entity the planner writes: a duplicate of any of them counts, even those no scenario expects. */
+export const CHECKED_QBO_ENTITIES = [
+  'Customer',
+  'Invoice',
+  'Payment',
+  'RefundReceipt',
+  'CreditMemo',
+  'Deposit',
+  'SalesReceipt',
+  'JournalEntry',
+  'Transfer',
+];
 
 export interface QboCheck {
   duplicates: number;
@@ -15,7 +26,13 @@ export interface QboCheck {
   examples: string[];
 }
 
-const MARKER = /^stripe:(\S+)/;
+/** Anywhere in the note: QBO prepends "Voided" to a voided document's PrivateNote. */
+const MARKER = /(?:^|\s)stripe:(\S+)/;
+
+/** Where our marker lives: a QBO Customer has Notes and no PrivateNote (DESIGN section 5). */
+function markerNote(entity: string, object: Record<string, unknown>): string {
+  return String((entity === 'Customer' ? object.Notes : object.PrivateNote) ?? '');
+}
 
 /** The simulator's final state against what the Stripe history should have left there. */
 export async function checkQbo(
@@ -26,7 +43,7 @@ export async function checkQbo(
   const found = new Map<string, Array<Record<string, unknown>>>();
   for (const entity of CHECKED_QBO_ENTITIES)
     for (const object of await sim.entities(realmId, entity)) {
-      const stripeId = MARKER.exec(String(object.PrivateNote ?? ''))?.[1];
+      const stripeId = MARKER.exec(markerNote(entity, object))?.[1];
       if (!stripeId) continue;
       const key = `${entity}:${stripeId}`;
       found.set(key, [...(found.get(key) ?? []), object]);

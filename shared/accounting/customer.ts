@@ -16,9 +16,18 @@ export function planCustomer(context: PlanContext, customer: StripeRecord): Plan
   // In a single-currency company every customer is in the home currency; the invoices park if they are not.
   const currency =
     context.settings.qbo.multicurrency && stripeCurrency !== undefined ? stripeCurrency : context.settings.homeCurrency;
-  return finishPlan(context, [
-    buildOperation(context, { entity: 'Customer', stripeId: customerId, stripeObject: 'customer', currency, body }),
-  ]);
+  const operation = buildOperation(context, {
+    entity: 'Customer',
+    stripeId: customerId,
+    stripeObject: 'customer',
+    currency,
+    body,
+  });
+  // QBO's Customer has no PrivateNote (a 2010 fault: the XSD gives Customer `Notes`, Transaction `PrivateNote`), so
+  // the recovery marker goes in Notes (DESIGN section 5).
+  const { PrivateNote: marker, ...rest } = operation.body;
+  operation.body = { ...rest, Notes: marker };
+  return finishPlan(context, [operation]);
 }
 
 /** QBO's DisplayName limit. */

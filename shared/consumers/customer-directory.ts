@@ -122,8 +122,11 @@ export class CustomerDirectory {
         ? ` WHERE MetaData.LastUpdatedTime >= ${qboLiteral(realm.watermark)}`
         : '';
     const seen: QboObject[] = [];
+    // QBO has no default order: pages cut without ORDERBY may skip or repeat customers.
     for (let start = 1; ; start += PAGE) {
-      const page = await qbo.query(`SELECT * FROM Customer${where} STARTPOSITION ${start} MAXRESULTS ${PAGE}`);
+      const page = await qbo.query(
+        `SELECT * FROM Customer${where} ORDERBY Id STARTPOSITION ${start} MAXRESULTS ${PAGE}`,
+      );
       seen.push(...page);
       if (page.length < PAGE) break;
     }

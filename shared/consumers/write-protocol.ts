@@ -1,5 +1,6 @@
 import { PermanentError, RetryableError, classifyError } from '../errors';
 import type { PlannedOperation } from '../accounting/plan';
+import { uuidV5 } from '../accounting/operation';
 import type { Ledger, LedgerEntry } from '../stores/ports';
 import { qboLiteral, type QboObject, type QboWriter } from './qbo-port';
 
@@ -66,8 +67,12 @@ function marker(stripeId: string): string {
   return `stripe:${stripeId}`;
 }
 
-function carriesMarker(object: QboObject, stripeId: string): boolean {
-  const note = object.PrivateNote;
+/**
+ * Our marker, in the field where the entity keeps it: a QBO Customer has `Notes` and no `PrivateNote` (DESIGN
+ * section 5). Matched as a word anywhere in the note, because voiding prepends "Voided" to a PrivateNote.
+ */
+function carriesMarker(object: QboObject, stripeId: string, entity?: string): boolean {
+  const note = entity === 'Customer' ? object.Notes : object.PrivateNote;
   return typeof note === 'string' && note.split(/\s+/).includes(marker(stripeId));
 }
 
@@ -82,9 +87,13 @@ export function sameAmount(expected: string, actual: unknown): boolean {
   return a.whole === b.whole && a.fraction === b.fraction;
 }
 
+/** QBO's largest page. */
+const PROBE_PAGE = 1000;
+
 /**
  * Step 5 of DESIGN section 5: an earlier attempt may have written to QBO before it could commit. Look for the
- * object by DocNumber, else by date, and accept it only if it carries our PrivateNote marker.
+ * object by DocNumber, else by date, and accept it only if it carries our marker. QBO has no default order, so the
+ * by-date probe pages with ORDERBY and STARTPOSITION: a day with more than one page of documents is read whole.
  */
 export async function probeForEarlierWrite(
   qbo: QboWriter,
@@ -92,20 +101,39 @@ export async function probeForEarlierWrite(
 ): Promise<QboObject | undefined> {
   if (operation.operation !== 'create') return undefined;
   const entity = operation.entity;
-  let candidates: QboObject[] = [];
+  const ours = (candidates: QboObject[]) =>
+    candidates.find((candidate) => carriesMarker(candidate, operation.stripeId, entity));
   if (entity === 'Customer') {
     const name = operation.body.DisplayName;
-    if (typeof name === 'string')
-      candidates = await qbo.query(`SELECT * FROM Customer WHERE DisplayName = ${qboLiteral(name)}`);
-  } else if (operation.docNumber) {
-    candidates = await qbo.query(`SELECT * FROM ${entity} WHERE DocNumber = ${qboLiteral(operation.docNumber)}`);
-  } else if (operation.txnDate) {
-    candidates = await qbo.query(
-      `SELECT * FROM ${entity} WHERE TxnDate = ${qboLiteral(operation.txnDate)} MAXRESULTS 1000`,
-    );
+    if (typeof name !== 'string') return undefined;
+    return ours(await qbo.query(`SELECT * FROM Customer WHERE DisplayName = ${qboLiteral(name)}`));
   }
-  return candidates.find((candidate) => carriesMarker(candidate, operation.stripeId));
+  if (operation.docNumber)
+    return ours(await qbo.query(`SELECT * FROM ${entity} WHERE DocNumber = ${qboLiteral(operation.docNumber)}`));
+  if (!operation.txnDate) return undefined;
+  for (let start = 1; ; start += PROBE_PAGE) {
+    const page = await qbo.query(
+      `SELECT * FROM ${entity} WHERE TxnDate = ${qboLiteral(operation.txnDate)} ORDERBY Id ` +
+        `STARTPOSITION ${start} MAXRESULTS ${PROBE_PAGE}`,
+    );
+    const found = ours(page);
+    if (found || page.length < PROBE_PAGE) return found;
+  }
 }
+
+/**
+ * Faults that, on a create of ours, usually mean an earlier attempt of ours already landed (QBO's requestid replay
+ * is unreliable): its DocNumber or name is taken (6140/6240), or the invoice it pays is already paid (6000,
+ * over-application). The write protocol probes for its marker before calling them a rejection.
+ */
+const PROBE_ON_FAULT = new Set(['qbo_6140', 'qbo_6240', 'qbo_6000']);
+
+/**
+ * No answer at all: the create may have landed. The client does not re-send a create (a second POST could make a
+ * second object), so the protocol probes at once; not found, the entry stays `pending` and the redelivery probes
+ * again before it posts.
+ */
+const UNKNOWN_OUTCOME = new Set(['qbo_timeout', 'qbo_network']);
 
 async function performWrite(
   qbo: QboWriter,
@@ -155,6 +183,13 @@ export async function writeOnce(
       retryAfterMs: Math.max(1_000, reservation.entry.leaseExpiresAt - context.now()),
     });
 
+  // A re-driven item QBO refused before (ledger `failed`: reserved again, not taken over) gets a fresh requestid,
+  // because QBO may answer a repeated requestid with its cached failure. After an unknown outcome (`pending`) the
+  // first requestid is kept, so QBO's own replay, where it works, still dedupes.
+  const requestId =
+    !reservation.takenOver && reservation.entry.attempts > 1
+      ? uuidV5(`${operation.requestId}\nattempt ${reservation.entry.attempts}`)
+      : operation.requestId;
   let qboObject: QboObject | undefined;
   let recovered = false;
   try {
@@ -166,7 +201,16 @@ export async function writeOnce(
       qboObject = await findExisting();
       recovered = qboObject !== undefined;
     }
-    qboObject ??= await performWrite(context.qbo, operation, body, targetId);
+    try {
+      qboObject ??= await performWrite(context.qbo, { ...operation, requestId }, body, targetId);
+    } catch (error) {
+      // Our own earlier write, in-process (a lost response) or on redelivery: link it instead of parking.
+      const code = classifyError(error).code;
+      if (operation.operation !== 'create' || !(PROBE_ON_FAULT.has(code) || UNKNOWN_OUTCOME.has(code))) throw error;
+      qboObject = await probeForEarlierWrite(context.qbo, operation);
+      if (!qboObject) throw error;
+      recovered = true;
+    }
   } catch (error) {
     const failure = classifyError(error);
     // Unknown outcome (timeout, 5xx after the write) keeps `pending`, so the next attempt probes before posting.

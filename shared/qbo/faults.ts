@@ -183,7 +183,12 @@ export class QboAuthError extends AuthError implements QboErrorInfo {
 export type QboError = QboRetryableError | QboValidationError | QboAuthError;
 
 /** Codes that mean "the same request may work later" even though QBO sent them as a 400 ValidationFault. */
-const RETRYABLE_CODES = new Set(['3001', '10000', '3100', '3003']);
+const RETRYABLE_CODES = new Set(['3001', '10000', '3003']);
+/**
+ * 3100 ApplicationAuthorizationFailed (HTTP 403): the app is no longer authorised for the company (disconnected, or
+ * the user lost the rights). Retrying cannot fix it; the tenant must reconnect, like a 401 after refresh.
+ */
+const AUTHORIZATION_CODES = new Set(['3100']);
 const DUPLICATE_CODES = new Set(['6240', '6140']);
 
 /**
@@ -206,6 +211,7 @@ export function classifyQboFault(fault: QboFault | undefined, context: QboFaultC
     return new QboAuthError(message, { ...options, code: 'qbo_401' });
   if (context.status === 429 || code === '3001' || /ThrottleExceeded/.test(first?.message ?? ''))
     return new QboThrottleError(message, { ...options, code: 'qbo_3001' });
+  if (AUTHORIZATION_CODES.has(code)) return new QboAuthError(message, { ...options, code: `qbo_${code}` });
   if (code === '5010') return new QboStaleObjectError(message, { ...options, code: 'qbo_5010' });
   if (DUPLICATE_CODES.has(code)) return new QboDuplicateError(message, { ...options, code: `qbo_${code}` });
   if (context.status >= 500 || RETRYABLE_CODES.has(code) || fault?.type === 'SystemFault')

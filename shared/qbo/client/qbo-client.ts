@@ -71,6 +71,11 @@ interface Call {
   params: Record<string, string>;
   body?: unknown;
   operation: string;
+  /**
+   * A create is not re-sent after a lost response (timeout, dropped connection): QBO's requestid replay is
+   * unreliable, so a second POST can make a second object. The caller's write protocol probes for the first one.
+   */
+  unknownOutcomeIsFinal?: boolean;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -172,7 +177,11 @@ export function createQboClient(props: QboClientProps): QboClient {
       }
       if (failure instanceof QboThrottleError) props.limiter?.onThrottled(props.realmId, failure.retryAfterMs);
       // 5010 needs a re-read with the current SyncToken: retrying the same body cannot succeed.
-      const retry = failure instanceof RetryableError && !(failure instanceof QboStaleObjectError);
+      const unknownOutcome = failure.code === 'qbo_timeout' || failure.code === 'qbo_network';
+      const retry =
+        failure instanceof RetryableError &&
+        !(failure instanceof QboStaleObjectError) &&
+        !(unknownOutcome && call.unknownOutcomeIsFinal === true);
       const exponential = Math.min(backoffMax, backoffBase * 2 ** attempt);
       const delay =
         failure instanceof RetryableError && failure.retryAfterMs !== undefined
@@ -211,6 +220,7 @@ export function createQboClient(props: QboClientProps): QboClient {
       params,
       body,
       operation: `${include ?? operation ?? 'create'} ${entity}`,
+      unknownOutcomeIsFinal: operation === undefined,
     });
     return entityOf(envelope, entity);
   }

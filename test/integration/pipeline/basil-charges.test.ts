@@ -54,7 +54,8 @@ function basilChargeSucceeded(id: string, paymentIntent: string, amount: number,
 
 function withMarker(stack: LocalStack, entity: string, stripeId: string) {
   return stack.simulator!.entities(stack.tenants[0]!.realmId, entity).filter((o) =>
-    String(o.PrivateNote ?? '')
+    // A QBO Customer keeps our marker in Notes (it has no PrivateNote).
+    String((entity === 'Customer' ? o.Notes : o.PrivateNote) ?? '')
       .split(/\s+/)
       .includes(`stripe:${stripeId}`),
   );

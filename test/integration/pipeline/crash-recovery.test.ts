@@ -23,7 +23,8 @@ class ConsumerKilled extends Error {}
 
 function withMarker(stack: LocalStack, entity: string, stripeId: string) {
   return stack.simulator!.entities(stack.tenants[0]!.realmId, entity).filter((o) =>
-    String(o.PrivateNote ?? '')
+    // A QBO Customer keeps our marker in Notes (it has no PrivateNote).
+    String((entity === 'Customer' ? o.Notes : o.PrivateNote) ?? '')
       .split(/\s+/)
       .includes(`stripe:${stripeId}`),
   );

@@ -212,8 +212,13 @@ describe('invoice lines and voids against the QBO company', () => {
       return entry?.state === 'posted' ? entry : undefined;
     }, 'the void to be posted');
     expect(voided.qboId).toBe(posted.Id);
-    // fixtures/qbo/invoice-void-response.json: QBO zeroes the amounts and overwrites PrivateNote with "Voided".
-    expect(qboInvoice(String(posted.Id))).toMatchObject({ TotalAmt: 0, Balance: 0, PrivateNote: 'Voided' });
+    // fixtures/qbo/invoice-void-response.json: QBO zeroes the amounts; Intuit's void reference: "Voided" is
+    // prepended to the PrivateNote, so our marker survives the void.
+    expect(qboInvoice(String(posted.Id))).toMatchObject({
+      TotalAmt: 0,
+      Balance: 0,
+      PrivateNote: `Voided stripe:${invoiceId}`,
+    });
     await audited(`"stripeId" = '${invoiceId}' AND "outcome" = 'posted' AND "reason" = 'void'`);
     const parked = await stack.stores.reviewQueue.list({ status: 'open', reason: 'invoice_has_applied_payments' });
     expect(parked.map((review) => review.stripeId)).not.toContain(invoiceId);

@@ -38,7 +38,7 @@ describe('walking skeleton: a Stripe customer.created reaches QBO once', () => {
 
     const customers = stack
       .simulator!.entities(realmId, 'Customer')
-      .filter((c) => String(c.PrivateNote ?? '').includes(`stripe:${customerId}`));
+      .filter((c) => String(c.Notes ?? '').includes(`stripe:${customerId}`));
     expect(customers).toHaveLength(1);
     expect(customers[0]!.Id).toBe(entry.qboId);
     await waitFor(

@@ -27,13 +27,39 @@ describe('QBO client against the simulator over HTTP', () => {
     expect(error).toMatchObject({ code: 'qbo_10000', failureClass: 'retryable', statusCode: 500 });
   });
 
-  it('a write whose response was lost is retried with the same requestid and lands once', async () => {
+  it('a create whose response was lost is not sent again: it lands once and the caller learns the outcome is unknown', async () => {
+    // With QBO's requestid replay unreliable (the simulator's default `never`), a second POST would be a second
+    // customer; the write protocol probes for the first instead (write-protocol-recovery.test.ts).
     h = await startHarness();
     h.simulator.injectFault({ kind: 'timeout_after_commit', entity: 'Customer', count: 1 });
-    const created = await h.client.create('Customer', { DisplayName: 'Lost Response Ltd' }, { requestId: 'lost-1' });
-    expect(created.DisplayName).toBe('Lost Response Ltd');
+    const error = await h.client
+      .create('Customer', { DisplayName: 'Lost Response Ltd' }, { requestId: 'lost-1' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toMatchObject({ code: 'qbo_network' });
     expect(h.simulator.entities(h.realmId, 'Customer')).toHaveLength(1);
     expect(h.simulator.stats().writes).toBe(1);
+  });
+
+  it('a void whose response was lost is retried with the same requestid, and QBO replay makes it land once', async () => {
+    h = await startHarness({ requestIdMode: 'replay' });
+    const customer = await h.client.create('Customer', { DisplayName: 'Lost Void Ltd' }, { requestId: 'u-0' });
+    const invoice = await h.client.create(
+      'Invoice',
+      {
+        CustomerRef: { value: customer.Id },
+        Line: [{ Amount: 10, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: '1' } } }],
+      },
+      { requestId: 'u-1' },
+    );
+    h.simulator.injectFault({ kind: 'timeout_after_commit', entity: 'Invoice', count: 1 });
+    const voided = await h.client.voidTxn(
+      'Invoice',
+      { Id: String(invoice.Id), SyncToken: String(invoice.SyncToken) },
+      { requestId: 'u-2' },
+    );
+    expect(voided).toMatchObject({ TotalAmt: 0, SyncToken: '1' });
+    expect(h.simulator.stats().writes).toBe(3);
   });
 
   it('a 401 refreshes once; a second 401 is an AuthError', async () => {
@@ -84,8 +110,9 @@ describe('QBO client against the simulator over HTTP', () => {
     expect(voided).toMatchObject({ TotalAmt: 0, SyncToken: '2' });
   });
 
-  it('the simulator throttles past 10 requests/s, and the per-realm limiter keeps the client under it', async () => {
-    h = await startHarness({ timeScale: 0.05 }, { retryBudgetMs: 0 });
+  it('the simulator throttles past 10 concurrent requests, and the per-realm limiter keeps the client under it', async () => {
+    // QBO's limit is on requests in flight: a little service time makes fifteen parallel reads overlap.
+    h = await startHarness({ timeScale: 0.05, latencyMs: 50 }, { retryBudgetMs: 0 });
     const unthrottled = await Promise.allSettled(Array.from({ length: 15 }, () => h.client.read('Item', '1')));
     const rejected = unthrottled.filter((r) => r.status === 'rejected');
     expect(rejected.length).toBeGreaterThan(0);

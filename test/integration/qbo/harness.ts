@@ -74,3 +74,27 @@ export async function startHarness(
   });
   return { simulator, client, tokens, logs, realmId };
 }
+
+/**
+ * A sparse update straight to the simulator over HTTP (`?operation=update`, `sparse: true`), as any QBO client
+ * would send it. The product's client has no update (no recipe updates a QBO object); tests that need one, to
+ * deactivate a name or an item say, speak QBO's API directly.
+ */
+export async function sparseUpdate(
+  h: Pick<Harness, 'simulator' | 'realmId' | 'tokens'>,
+  entity: string,
+  body: Record<string, unknown>,
+  options: { requestId: string },
+): Promise<Record<string, unknown>> {
+  const token = await h.tokens.getAccessToken();
+  const url = `${h.simulator.url}/v3/company/${h.realmId}/${entity.toLowerCase()}?operation=update&requestid=${encodeURIComponent(options.requestId)}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ ...body, sparse: true }),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200)
+    throw new Error(`sparse update of ${entity} answered ${response.status}: ${JSON.stringify(answer)}`);
+  return answer[entity] as Record<string, unknown>;
+}

@@ -67,6 +67,7 @@ describe('QBO simulator: customers', () => {
   });
 
   it('replays the first response for a repeated requestid instead of creating twice', async () => {
+    h.simulator.setRequestIdMode('replay');
     const first = await h.client.create('Customer', { DisplayName: 'Replay Co' }, { requestId: 'same-id' });
     const second = await h.client.create('Customer', { DisplayName: 'Replay Co' }, { requestId: 'same-id' });
     expect(second).toEqual(first);

@@ -17,7 +17,7 @@ describe('customer → lean QBO Customer', () => {
     expect(operation?.body).toEqual({
       DisplayName: 'Copple',
       PrimaryEmailAddr: { Address: 'billz@supabase.io' },
-      PrivateNote: 'stripe:cus_IhGfebO16cMIGN',
+      Notes: 'stripe:cus_IhGfebO16cMIGN',
     });
   });
 

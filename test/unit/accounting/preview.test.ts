@@ -68,8 +68,10 @@ function qboProblems(operation: PlannedOperation): string[] {
   };
   const body = operation.body;
   walk('body', body);
-  if (!String(body.PrivateNote).startsWith(`stripe:${operation.stripeId}`))
-    problems.push('PrivateNote lacks the marker');
+  // A QBO Customer has Notes and no PrivateNote (DESIGN section 5): its marker lives there.
+  const noteField = operation.entity === 'Customer' ? 'Notes' : 'PrivateNote';
+  if (!String(body[noteField]).startsWith(`stripe:${operation.stripeId}`))
+    problems.push(`${noteField} lacks the marker`);
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(operation.requestId))
     problems.push('requestId is not a UUIDv5');
   if (operation.docNumber !== undefined && operation.docNumber.length > 21) problems.push('DocNumber over 21');

@@ -91,6 +91,18 @@ describe('QBO fault parsing and classification (DESIGN section 7)', () => {
     });
   });
 
+  it('403 ApplicationAuthorizationFailed (3100) is an authorization failure for the tenant, not a retry', () => {
+    const body = {
+      fault: {
+        error: [{ message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', code: '3100' }],
+        type: 'AUTHORIZATION',
+      },
+    };
+    const error = classifyQboFault(parseQboFault(body), { status: 403 });
+    expect(error).toBeInstanceOf(QboAuthError);
+    expect(error).toMatchObject({ code: 'qbo_3100', failureClass: 'auth', retryable: false, statusCode: 403 });
+  });
+
   it('keeps QBO detail text (names, token fragments) out of the error detail', () => {
     const error = classifyQboFault(parseQboFault(raw('fault-auth-401.json')), { status: 401 });
     expect(error.detail).toBe('3200');
