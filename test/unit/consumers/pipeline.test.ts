@@ -94,7 +94,7 @@ describe('a customer the document needs is an earlier step of its plan', () => {
     expect(audit.links[0]).toMatchObject({ stripeObject: 'customer', qboEntity: 'Customer', operation: 'create' });
     // The email is claimed for this customer, so another Stripe customer with it links to the same QBO customer.
     const claims = [...stores.syncState.values.values()].map((entry) => entry.value);
-    expect(claims).toEqual([expect.objectContaining({ stripeId: 'cus_test1', qboId: customer!.Id })]);
+    expect(claims).toEqual([expect.objectContaining({ owner: 'cus_test1', result: { qboId: customer!.Id } })]);
 
     const rowsBefore = audit.rows.length;
     expect(await push(consumer, event, 2)).toBe(204);
