@@ -208,8 +208,18 @@ export const EVENT_CATALOGUE = {
     ledgerWrite: onOwner('create'),
     dependencies: [],
   },
-  // The reversal is a JournalEntry under its own key, so a posted deposit does not make the failure "posted".
+  // The payout's booking (the same write payout.paid plans) and then its reversal, a JournalEntry under its own
+  // key, so a posted deposit does not make the failure "posted".
   'payout.failed': {
+    entity: 'payout',
+    objectKind: 'payout',
+    owner: PAYOUT_OWNER,
+    recipe: planPayoutFailed,
+    ledgerWrite: { operation: 'create', stripeId: payoutReversalId },
+    dependencies: [],
+  },
+  // A canceled payout returns its money to the balance exactly as a failed one does.
+  'payout.canceled': {
     entity: 'payout',
     objectKind: 'payout',
     owner: PAYOUT_OWNER,

@@ -25,6 +25,7 @@ export const HANDLED_EVENT_TYPES = [
   'credit_note.voided',
   'payout.paid',
   'payout.failed',
+  'payout.canceled',
   'payout.reconciliation_completed',
 ] as const;
 

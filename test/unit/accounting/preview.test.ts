@@ -114,9 +114,16 @@ describe('stripe-qbo preview', () => {
   });
 
   it('prints the reversal of the real failed BRL payout', async () => {
-    const { stdout } = await preview(['--tenant', at('tenant-brl.json'), at('event-payout.failed.json')]);
+    const { stdout } = await preview([
+      '--tenant',
+      at('tenant-brl.json'),
+      '--balance-transactions',
+      at('composed-balance-transactions-po_1CgNDoAcSPl6ox0ljXdVYWx3.json'),
+      at('event-payout.failed.json'),
+    ]);
     const plan = JSON.parse(stdout) as Plan;
-    expect(plan.operations[0]).toMatchObject({
+    // The payout's own booking comes first; the reversal follows it.
+    expect(plan.operations.find((operation) => operation.stripeId.endsWith('/failed'))).toMatchObject({
       entity: 'JournalEntry',
       target: { $ref: 'deposit:po_1CgNDoAcSPl6ox0ljXdVYWx3' },
     });

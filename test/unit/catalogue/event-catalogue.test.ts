@@ -91,7 +91,22 @@ const CASES: Record<HandledEventType, () => Case> = {
     settings: brl,
     balanceTransactions: payoutTransactions(),
   }),
-  'payout.failed': () => ({ event: event('event-payout.failed.json'), settings: brl }),
+  'payout.failed': () => ({
+    event: event('event-payout.failed.json'),
+    settings: brl,
+    balanceTransactions: fixture<{ data: unknown[] }>('composed-balance-transactions-po_1CgNDoAcSPl6ox0ljXdVYWx3.json')
+      .data,
+  }),
+  // Stripe's API reference payout, canceled: a manual payout (the only kind Stripe lets one cancel) books a Transfer.
+  'payout.canceled': () => ({
+    event: {
+      id: 'evt_payout_canceled',
+      type: 'payout.canceled',
+      created: 1680000000,
+      data: { object: { ...fixture('object-payout.json'), status: 'canceled', automatic: false } },
+    },
+    settings: acme,
+  }),
   'payout.reconciliation_completed': () => ({
     event: reshaped('event-payout.paid.json', 'payout.reconciliation_completed', {
       reconciliation_status: 'completed',
