@@ -31,12 +31,13 @@ export interface StripeEnrichment {
    */
   charge?: StripeRecord;
   /**
-   * Refund events: the credit note that made this refund, or null when none did (`GET /v1/credit_notes?invoice=`
-   * of the charge's invoice, the one whose `refunds[].refund` is this refund). A credit note's refund is booked
-   * with the note's lines and tax, whichever of the two events arrives first.
-   * invoice_payment.paid: not used.
+   * Refund events (and charge.refunded, per listed refund): the credit note that made each refund, keyed by refund
+   * id, null when none did (`GET /v1/credit_notes?invoice=` of the charge's invoice, the note whose
+   * `refunds[].refund` is the refund). A credit note's refund is booked with the note's lines and tax, whichever of
+   * the two events arrives first; the credit note's own lines follow `creditNoteLines` when it has more than a
+   * page. An enriched refund event without its entry parks `credit_note_lookup_required`.
    */
-  creditNote?: StripeRecord | null;
+  creditNoteOfRefund?: Readonly<Record<string, StripeRecord | null>>;
   /**
    * invoice_payment.paid: its invoice (`GET /v1/invoices/:id`), so a Payment never links more than the invoice's
    * total. Refund events: the invoice the refunded charge paid (null: it paid none), for the refunded sale's item.

@@ -53,6 +53,7 @@ export const SKIP_REASONS = [
   'not_reconciled',
   'payout_not_paid',
   'credit_note_out_of_band',
+  'refund_of_uncaptured_charge',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -66,6 +67,13 @@ export const PARK_REASONS = [
   'invalid_object',
   'negative_total',
   'balance_type_unknown',
+  'tax_code_ambiguous',
+  'invoice_lines_incomplete',
+  'credit_note_lines_incomplete',
+  'exchange_rate_required',
+  'customer_balance_transactions_required',
+  'customer_credit_unbooked',
+  'credit_note_lookup_required',
 ] as const;
 export type ParkReason = (typeof PARK_REASONS)[number];
 
@@ -73,6 +81,20 @@ export interface Plan {
   operations: PlannedOperation[];
   skipped?: { reason: SkipReason };
   parked?: { reason: ParkReason; detail: string };
+}
+
+/**
+ * Thrown where a park is decided deep inside line building (a line that cannot have one tax code); buildPlan turns
+ * it into a parked plan, as it does InvalidStripeObject.
+ */
+export class ParkPlan extends Error {
+  constructor(
+    readonly reason: ParkReason,
+    readonly detail: string,
+  ) {
+    super(`${reason}: ${detail}`);
+    this.name = 'ParkPlan';
+  }
 }
 
 export const skip = (reason: SkipReason): Plan => ({ operations: [], skipped: { reason } });

@@ -3,7 +3,7 @@ import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import { EVENT_CATALOGUE } from '../catalogue/event-catalogue';
 import { isHandledEventType } from '../stripe/event-types';
 import { isValidTimeZone } from './dates';
-import { park, PlanContext, skip, type Plan } from './operation';
+import { park, ParkPlan, PlanContext, skip, type Plan } from './operation';
 import type { StripeEnrichment } from './enrichment';
 import { InvalidStripeObject, type StripeRecord } from './stripe-fields';
 
@@ -57,6 +57,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
     return entry.recipe(context, event.object as StripeRecord);
   } catch (error) {
     if (error instanceof InvalidStripeObject) return park('invalid_object', error.detail);
+    if (error instanceof ParkPlan) return park(error.reason, error.detail);
     throw error;
   }
 }

@@ -9,7 +9,7 @@ import {
   planLegacyInvoicePaid,
 } from '../accounting/payment';
 import { payoutReversalId, planPayoutFailed, planPayoutPaid } from '../accounting/payout';
-import { planChargeRefunded, planDispute, planRefund } from '../accounting/refund';
+import { planChargeRefunded, planDispute, planRefund, planRefundUpdate, refundReversalId } from '../accounting/refund';
 import type { StripeRecord } from '../accounting/stripe-fields';
 import {
   CHARGE_OWNER,
@@ -112,7 +112,8 @@ export const EVENT_CATALOGUE = {
     owner: LEGACY_INVOICE_PAYMENT_OWNER,
     recipe: planLegacyInvoicePaid,
     ledgerWrite: onOwner('create'),
-    dependencies: ['customer', 'invoice'],
+    // creditmemo: the customer credit Stripe applied to the invoice came from those credit notes.
+    dependencies: ['customer', 'invoice', 'creditmemo'],
   },
   // Never a second payment (DESIGN section 6): recognised so it is skipped with a reason, not "unhandled".
   'invoice.payment_succeeded': {
@@ -140,6 +141,16 @@ export const EVENT_CATALOGUE = {
     ledgerWrite: onOwner('create'),
     dependencies: ['customer'],
   },
+  // Manual capture: the authorised charge is booked only when captured, for what was captured. The same write as
+  // charge.succeeded of a charge captured at once.
+  'charge.captured': {
+    entity: 'payment',
+    objectKind: 'charge',
+    owner: CHARGE_OWNER,
+    recipe: planCharge,
+    ledgerWrite: onOwner('create'),
+    dependencies: ['customer'],
+  },
   // Owned by the newest refund the charge lists (one RefundReceipt per refund, keyed by the refund id).
   'charge.refunded': {
     entity: 'refund',
@@ -157,11 +168,31 @@ export const EVENT_CATALOGUE = {
     ledgerWrite: onOwner('create'),
     dependencies: ['customer'],
   },
+  // A refund that failed: its receipt (the write refund.created plans) and then the reversal under its own key.
+  // refund.updated also reports refunds that did not fail; its ledger write is the receipt, which every update
+  // plans, and a failure's reversal is replayed through refund.failed.
   'refund.updated': {
     entity: 'refund',
     objectKind: 'refund',
     owner: REFUND_OWNER,
-    recipe: planRefund,
+    recipe: planRefundUpdate,
+    ledgerWrite: onOwner('create'),
+    dependencies: ['customer'],
+  },
+  'refund.failed': {
+    entity: 'refund',
+    objectKind: 'refund',
+    owner: REFUND_OWNER,
+    recipe: planRefundUpdate,
+    ledgerWrite: { operation: 'create', stripeId: refundReversalId },
+    dependencies: ['customer'],
+  },
+  // The legacy name of refund.updated (API versions before 2022-11-15 send it for charge refunds).
+  'charge.refund.updated': {
+    entity: 'refund',
+    objectKind: 'refund',
+    owner: REFUND_OWNER,
+    recipe: planRefundUpdate,
     ledgerWrite: onOwner('create'),
     dependencies: ['customer'],
   },
@@ -198,7 +229,8 @@ export const EVENT_CATALOGUE = {
     owner: CREDIT_NOTE_OWNER,
     recipe: planCreditNoteVoided,
     ledgerWrite: onOwner('delete'),
-    dependencies: [],
+    // Like invoice.voided: a void that finds its CreditMemo unposted asks for it, then deletes it.
+    dependencies: ['creditmemo'],
   },
   'payout.paid': {
     entity: 'payout',

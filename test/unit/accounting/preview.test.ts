@@ -60,7 +60,12 @@ function qboProblems(operation: PlannedOperation): string[] {
         const ref = child as { value?: unknown; $ref?: unknown };
         const ok =
           (typeof ref.$ref === 'string' && /^[a-z]+:[^:]+/.test(ref.$ref)) ||
-          (key === 'CurrencyRef' ? /^[A-Z]{3}$/.test(String(ref.value)) : /^[0-9]+$/.test(String(ref.value)));
+          (key === 'CurrencyRef'
+            ? /^[A-Z]{3}$/.test(String(ref.value))
+            : // A US company's tax codes are TAX and NON; everywhere else ids are numeric.
+              key === 'TaxCodeRef'
+              ? /^([0-9]+|TAX|NON)$/.test(String(ref.value))
+              : /^[0-9]+$/.test(String(ref.value)));
         if (!ok) problems.push(`${here} is not a QBO reference: ${JSON.stringify(child)}`);
       } else if (['Amount', 'TotalAmt', 'UnitPrice'].includes(key)) checkAmount(here, child);
       else walk(here, child);
