@@ -59,8 +59,7 @@ interface CreditNotePortions {
 function readPortions(creditNote: StripeRecord, total: number): CreditNotePortions | string {
   const outOfBandAmount = optInteger(creditNote, 'out_of_band_amount') ?? 0;
   if (Array.isArray(creditNote.refunds)) {
-    const prePayment =
-      optInteger(creditNote, 'pre_payment_amount') ?? (creditNote.type === 'pre_payment' ? total : 0);
+    const prePayment = optInteger(creditNote, 'pre_payment_amount') ?? (creditNote.type === 'pre_payment' ? total : 0);
     const postPayment = optInteger(creditNote, 'post_payment_amount') ?? total - prePayment;
     const refunds: { refundId: string; amount: number }[] = [];
     let outOfBand = outOfBandAmount;
@@ -181,8 +180,7 @@ export function creditNoteRefundReceipt(
   const facts = readCreditNote(context, creditNote);
   if ('operations' in facts) return facts;
   const index = facts.portions.refunds.findIndex((refund) => refund.refundId === refundId);
-  if (index < 0)
-    return park('totals_mismatch', `credit note ${facts.creditNoteId} lists no refund ${refundId}`);
+  if (index < 0) return park('totals_mismatch', `credit note ${facts.creditNoteId} lists no refund ${refundId}`);
   return refundReceipt(context, facts, index);
 }
 

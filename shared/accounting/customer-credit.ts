@@ -11,7 +11,6 @@ import {
   requireString,
   type StripeRecord,
 } from './stripe-fields';
-import { customerRefOf } from './invoice';
 
 /** Customer credit balance Stripe applied to the invoice at finalization (positive minor units). */
 export function appliedCustomerCredit(invoice: StripeRecord): number {
@@ -48,8 +47,7 @@ function allocate(
 ): { slices: { source: CreditSource; amount: number }[] } | undefined {
   const ordered = [...transactions].sort(
     (a, b) =>
-      (optInteger(a, 'created') ?? 0) - (optInteger(b, 'created') ?? 0) ||
-      String(a.id).localeCompare(String(b.id)),
+      (optInteger(a, 'created') ?? 0) - (optInteger(b, 'created') ?? 0) || String(a.id).localeCompare(String(b.id)),
   );
   const queue: CreditSource[] = [];
   for (const transaction of ordered) {
@@ -76,7 +74,11 @@ function allocate(
     }
     if (type === 'applied_to_invoice' && refId(transaction.invoice) === invoiceId) {
       // Credit the queue could not cover came from before the history we were given (or from a debit balance).
-      if (debit > 0) slices.push({ source: { creditNoteId: undefined, sourceId: 'earlier', type: 'unknown', remaining: 0 }, amount: debit });
+      if (debit > 0)
+        slices.push({
+          source: { creditNoteId: undefined, sourceId: 'earlier', type: 'unknown', remaining: 0 },
+          amount: debit,
+        });
       return { slices };
     }
   }
@@ -84,22 +86,25 @@ function allocate(
 }
 
 /**
- * The customer credit balance Stripe applied to an invoice (its `starting_balance` was negative), applied in QBO as
- * a zero Payment linking the Invoice and the CreditMemos of the credit notes the credit came from, under its own
- * ledger key. Credit no CreditMemo holds (a manual balance adjustment, credit from before go-live) parks with the
- * amount named: QBO has no credit to apply, and inventing one would change the customer's balance.
+ * The customer credit balance Stripe applied to an invoice when it finalized it (its `starting_balance` was
+ * negative), applied in QBO the same way, right after the Invoice: a zero Payment linking the Invoice and the
+ * CreditMemos of the credit notes the credit came from, under its own ledger key, so the QBO invoice is open for
+ * what Stripe's is. Credit no CreditMemo holds (a manual balance adjustment, credit from before go-live) parks with
+ * the amount named: QBO has no credit to apply, and inventing one would change the customer's balance.
  */
 export function planCustomerCreditApplication(context: PlanContext, invoice: StripeRecord): Plan {
   const invoiceId = requireString(invoice, 'id');
   const currency = requireCurrency(invoice);
   const credit = appliedCustomerCredit(invoice);
-  const customerRef = customerRefOf(invoice);
-  if (customerRef === undefined) throw new InvalidStripeObject(`invoice ${invoiceId} has no customer`);
+  // invoice.ts's customerRefOf, inline: invoice.ts imports this module.
+  const customerId = refId(invoice.customer);
+  if (customerId === undefined) throw new InvalidStripeObject(`invoice ${invoiceId} has no customer`);
+  const customerRef = refTo('Customer', customerId);
   const raw = context.stripe?.customerBalanceTransactions;
   if (raw === undefined)
     return park(
       'customer_balance_transactions_required',
-      `invoice ${invoiceId} used ${minorToDecimal(credit, currency)} of customer credit: read GET /v1/customers/${customerRef.$ref.slice('customer:'.length)}/balance_transactions (all pages)`,
+      `invoice ${invoiceId} used ${minorToDecimal(credit, currency)} of customer credit: read GET /v1/customers/${customerId}/balance_transactions (all pages)`,
     );
   const allocation = allocate(raw.filter(isRecord), invoiceId);
   if (allocation === undefined)
@@ -122,7 +127,9 @@ export function planCustomerCreditApplication(context: PlanContext, invoice: Str
   }
   const applied = allocation.slices.reduce((sum, slice) => sum + slice.amount, 0);
   const appliedAt = optInteger(invoice, 'created');
-  const finalized = isRecord(invoice.status_transitions) ? optInteger(invoice.status_transitions, 'finalized_at') : undefined;
+  const finalized = isRecord(invoice.status_transitions)
+    ? optInteger(invoice.status_transitions, 'finalized_at')
+    : undefined;
   const date = finalized ?? appliedAt;
   return finishPlan(context, [
     buildOperation(context, {

@@ -6,7 +6,7 @@ import type { StripeRecord } from './stripe-fields';
  *
  * Two rules for every field:
  * - When the event itself shows that a recipe needs a field (an invoice whose `lines.has_more`, a payout that
- *   failed, a foreign-currency payment in a multicurrency company, an invoice paid from the customer's credit
+ *   failed, a foreign-currency payment in a multicurrency company, an invoice that used the customer's credit
  *   balance), the recipe parks with a reason naming the read when the field is absent. It never guesses.
  * - When only the data can tell (does a credit note own this refund?), an absent field parks too, unless no enrich
  *   stage ran at all (`BuildPlanInput.stripe` undefined): then the recipe plans as it did before enrichment existed,
@@ -52,7 +52,7 @@ export interface StripeEnrichment {
    */
   balanceTransactionOf?: Readonly<Record<string, StripeRecord>>;
   /**
-   * invoice.paid of an invoice whose `starting_balance` is negative (customer credit applied): the customer's
+   * invoice.finalized of an invoice whose `starting_balance` is negative (customer credit applied): the customer's
    * balance transactions (`GET /v1/customers/:id/balance_transactions`, all pages), to find which credit notes
    * the applied credit came from.
    */

@@ -10,6 +10,7 @@ import {
   type Plan,
   type PlanContext,
 } from './operation';
+import { appliedCustomerCredit, planCustomerCreditApplication } from './customer-credit';
 import { buildSalesBody, documentMismatch, readInvoiceMoney } from './sales-lines';
 import {
   InvalidStripeObject,
@@ -38,6 +39,7 @@ function finalizedAt(invoice: StripeRecord): number | undefined {
 /**
  * invoice.finalized → Invoice (DESIGN section 6). A zero-total invoice whose lines are all zero (a free tier) is no
  * money movement and is skipped; one that reaches zero through a discount is posted, because the discount is.
+ * Customer credit Stripe applied at finalization follows the Invoice (customer-credit.ts).
  */
 export function planInvoiceFinalized(context: PlanContext, invoice: StripeRecord): Plan {
   const invoiceId = requireString(invoice, 'id');
@@ -69,6 +71,9 @@ export function planInvoiceFinalized(context: PlanContext, invoice: StripeRecord
   if (dueDateUnix !== undefined) body.DueDate = context.date(dueDateUnix);
   else if (txnDate !== undefined && invoice.collection_method !== 'send_invoice') body.DueDate = txnDate;
   const number = optString(invoice, 'number');
+  const credit =
+    appliedCustomerCredit(invoice) > 0 ? planCustomerCreditApplication(context, invoice) : { operations: [] };
+  if (credit.parked !== undefined) return credit;
   const operation = buildOperation(context, {
     entity: 'Invoice',
     stripeId: invoiceId,
@@ -79,7 +84,7 @@ export function planInvoiceFinalized(context: PlanContext, invoice: StripeRecord
     ...(txnDate === undefined ? {} : { txnDate }),
     ...(number === undefined ? {} : { docNumber: qboDocNumber(number) }),
   });
-  return finishPlan(context, [operation]);
+  return finishPlan(context, [operation, ...credit.operations]);
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   type PlanContext,
   type PlannedOperation,
 } from './operation';
-import { appliedCustomerCredit, planCustomerCreditApplication } from './customer-credit';
+import { appliedCustomerCredit } from './customer-credit';
 import { untaxedSalesBody } from './sales-lines';
 import {
   InvalidStripeObject,
@@ -129,26 +129,19 @@ const isPlan = (value: PlannedOperation[] | Plan): value is Plan => !Array.isArr
 
 /**
  * Legacy `invoice.paid`: the invoice carries its `charge`. A basil+ invoice has no `charge` key at all; its
- * payments arrive as `invoice_payment.paid`. Either shape also applies the customer credit balance Stripe used on
- * the invoice (customer-credit.ts), which no payment event carries.
+ * payments arrive as `invoice_payment.paid`, so the invoice event posts nothing. Customer credit the invoice used
+ * is applied when it is finalized (customer-credit.ts), where Stripe applies it.
  */
 export function planLegacyInvoicePaid(context: PlanContext, invoice: StripeRecord): Plan {
   const invoiceId = requireString(invoice, 'id');
+  if (!('charge' in invoice)) return skip('payment_via_invoice_payment');
   if (isBeforeGoLive(context, optInteger(invoice, 'created'))) return skip('before_go_live');
-  const credit = appliedCustomerCredit(invoice) > 0 ? planCustomerCreditApplication(context, invoice) : undefined;
-  if (credit !== undefined && (credit.parked !== undefined || credit.skipped !== undefined)) return credit;
-  const creditOperations = credit?.operations ?? [];
-  const withCredit = (plan: Plan): Plan => {
-    if (creditOperations.length === 0 || plan.parked !== undefined) return plan;
-    return finishPlan(context, [...plan.operations, ...creditOperations]);
-  };
-  if (!('charge' in invoice)) return withCredit(skip('payment_via_invoice_payment'));
-  if (invoice.paid_out_of_band === true) return withCredit(skip('out_of_band_payment'));
+  if (invoice.paid_out_of_band === true) return skip('out_of_band_payment');
   const amount = optInteger(invoice, 'amount_paid') ?? 0;
-  if (amount === 0) return withCredit(skip('zero_amount'));
+  if (amount === 0) return skip('zero_amount');
   const key = paymentKey(invoice.payment_intent, invoice.charge);
   // Paid without a charge: customer balance or credit notes settled it; those post through their own recipes.
-  if (key === undefined) return withCredit(skip('paid_without_payment'));
+  if (key === undefined) return skip('paid_without_payment');
   const customerRef = customerRefOf(invoice);
   if (customerRef === undefined) throw new InvalidStripeObject(`invoice ${invoiceId} has no customer`);
   const transitions = optRecord(invoice, 'status_transitions');
@@ -162,7 +155,7 @@ export function planLegacyInvoicePaid(context: PlanContext, invoice: StripeRecor
       (transitions === undefined ? undefined : optInteger(transitions, 'paid_at')) ?? optInteger(invoice, 'created'),
     linkable: invoiceLinkable(invoice),
   });
-  return isPlan(planned) ? planned : finishPlan(context, [...planned, ...creditOperations]);
+  return isPlan(planned) ? planned : finishPlan(context, planned);
 }
 
 /**

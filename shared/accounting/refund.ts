@@ -51,7 +51,9 @@ function refundedItem(context: PlanContext, invoice: StripeRecord | null | undef
     }),
   );
   const [only] = products;
-  return products.size === 1 && only !== undefined && only !== '' ? context.productItem(only) : context.item('defaultItem');
+  return products.size === 1 && only !== undefined && only !== ''
+    ? context.productItem(only)
+    : context.item('defaultItem');
 }
 
 /**
@@ -158,8 +160,14 @@ export function planRefundUpdate(context: PlanContext, refund: StripeRecord): Pl
   const reversalKey = refundReversalId(refundId);
   const settlement = settlementFor(context, reversalKey, currency);
   if (settlement !== undefined && 'park' in settlement) return settlement.park;
-  const { TxnDate: _date, DocNumber: _number, PrivateNote: _note, CurrencyRef: _currency, ExchangeRate: _rate, ...body } =
-    original.body;
+  const {
+    TxnDate: _date,
+    DocNumber: _number,
+    PrivateNote: _note,
+    CurrencyRef: _currency,
+    ExchangeRate: _rate,
+    ...body
+  } = original.body;
   const txnDate = context.eventDate();
   const amount = requireInteger(refund, 'amount');
   const operations = [

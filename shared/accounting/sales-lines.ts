@@ -39,10 +39,7 @@ export function salesItemLine(
   const qty = evenQuantity ? (line.quantity ?? 1) : 1;
   const unitPrice = line.amount / qty; // exact: qty divides amount
   const description =
-    !evenQuantity &&
-    line.quantity !== undefined &&
-    line.quantity !== 1 &&
-    !QUANTITY_PREFIX.test(line.description ?? '')
+    !evenQuantity && line.quantity !== undefined && line.quantity !== 1 && !QUANTITY_PREFIX.test(line.description ?? '')
       ? `${line.quantity} × ${line.description ?? ''}`.trim()
       : line.description;
   const detail: Record<string, unknown> = {

@@ -27,7 +27,9 @@ function mappedCode(context: PlanContext, rateId: string | undefined): string | 
 /** A taxed amount's code: its rate's mapping, else the tenant's default code for taxed sales. */
 function taxedCode(context: PlanContext, rateId: string | undefined): { value: string } {
   const mapped = mappedCode(context, rateId);
-  return mapped !== undefined ? { value: mapped } : context.requireSetting(context.settings.tax?.defaultTaxCode, 'tax.defaultTaxCode');
+  return mapped !== undefined
+    ? { value: mapped }
+    : context.requireSetting(context.settings.tax?.defaultTaxCode, 'tax.defaultTaxCode');
 }
 
 /** The TaxCodeRef of one sales line (`description` names the line when it cannot have one code). */
@@ -36,7 +38,10 @@ export function lineTaxCode(context: PlanContext, taxes: readonly TaxEntry[], de
   const mapped = new Set(taxes.flatMap((tax) => mappedCode(context, tax.rateId) ?? []));
   if (mapped.size > 1)
     // QBO takes one TaxCode per line; a line taxed at two mapped rates needs a combined code someone must choose.
-    throw new ParkPlan('tax_code_ambiguous', `${description}: Stripe rates map to QBO tax codes ${[...mapped].sort().join(',')}`);
+    throw new ParkPlan(
+      'tax_code_ambiguous',
+      `${description}: Stripe rates map to QBO tax codes ${[...mapped].sort().join(',')}`,
+    );
   const [only] = mapped;
   if (only !== undefined) return { value: only };
   if (taxes.some((tax) => tax.amount !== 0)) return taxedCode(context, undefined);

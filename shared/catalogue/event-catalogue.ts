@@ -93,7 +93,8 @@ export const EVENT_CATALOGUE = {
     owner: INVOICE_DOCUMENT_OWNER,
     recipe: planInvoiceFinalized,
     ledgerWrite: onOwner('create'),
-    dependencies: ['customer'],
+    // creditmemo: customer credit Stripe applied at finalization came from those credit notes (customer-credit.ts).
+    dependencies: ['customer', 'creditmemo'],
   },
   // Voiding is a write of its own (the void), on the Invoice the finalized event created.
   'invoice.voided': {
@@ -112,8 +113,7 @@ export const EVENT_CATALOGUE = {
     owner: LEGACY_INVOICE_PAYMENT_OWNER,
     recipe: planLegacyInvoicePaid,
     ledgerWrite: onOwner('create'),
-    // creditmemo: the customer credit Stripe applied to the invoice came from those credit notes.
-    dependencies: ['customer', 'invoice', 'creditmemo'],
+    dependencies: ['customer', 'invoice'],
   },
   // Never a second payment (DESIGN section 6): recognised so it is skipped with a reason, not "unhandled".
   'invoice.payment_succeeded': {

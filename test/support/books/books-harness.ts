@@ -184,24 +184,42 @@ export function runBooks(h: History) {
     taxPayable: 'tax-payable',
   });
   const runner = new PlanRunner(books);
-  let waiting: WorldEvent[] = shuffled(world.events, h.shuffle);
-  for (let moved = true; moved && waiting.length > 0;) {
-    moved = false;
-    const next: WorldEvent[] = [];
-    for (const event of waiting) {
-      const plan = buildPlan({
+  const run = (event: WorldEvent): boolean =>
+    runner.run(
+      buildPlan({
         event: buildEvent(event.type, event.object, event.occurredAt),
         settings,
         stripe: event.stripe,
         ...(event.balanceTransactions === undefined ? {} : { balanceTransactions: event.balanceTransactions }),
-      });
-      const outcome = runner.run(plan, `${event.type} ${String(event.object.id)}`);
-      if (outcome === 'waiting') next.push(event);
-      else moved = true;
+      }),
+      `${event.type} ${String(event.object.id)}`,
+    ) !== 'waiting';
+  /** Retries waiting events until none moves (the consumers' redeliveries); returns those still waiting. */
+  const drain = (events: WorldEvent[]): WorldEvent[] => {
+    let waiting = events;
+    for (let moved = true; moved && waiting.length > 0;) {
+      const before = waiting.length;
+      waiting = waiting.filter((event) => !run(event));
+      moved = waiting.length < before;
     }
-    waiting = next;
-  }
-  return { world, books, runner, waiting };
+    return waiting;
+  };
+  const clearingAtPayouts: string[] = [];
+  if (h.shuffle !== undefined)
+    return { world, books, runner, waiting: drain(shuffled(world.events, h.shuffle)), clearingAtPayouts };
+  // In Stripe's order, clearing must hold exactly the balance not paid out yet after every payout, not only at the end.
+  let waiting: WorldEvent[] = [];
+  world.events.forEach((event, index) => {
+    waiting = drain([...waiting, event]);
+    for (const checkpoint of world.checkpoints)
+      if (checkpoint.afterEvents === index + 1) {
+        const expected = checkpoint.clearing[h.mode];
+        const actual = books.balance(ACCOUNTS.stripeClearing);
+        if (actual !== expected)
+          clearingAtPayouts.push(`after event ${index + 1}: clearing ${actual}, Stripe ${expected}`);
+      }
+  });
+  return { world, books, runner, waiting, clearingAtPayouts };
 }
 
 const byCurrency = (books: QboBooks, accounts: readonly string[], sign: number): Map<string, number> => {
@@ -216,13 +234,14 @@ const nonZero = (map: Map<string, number>) =>
 
 /** What the books show beside what Stripe says; the property compares the two. */
 export function compareBooks(h: History) {
-  const { world, books, runner, waiting } = runBooks(h);
+  const { world, books, runner, waiting, clearingAtPayouts } = runBooks(h);
   const category = (name: string) => world.figures.categories.get(name) ?? 0;
   const problems = {
     parked: runner.parked,
     rejected: runner.rejected,
     violations: books.violations,
     waiting: waiting.map((event) => `${event.type} ${String(event.object.id)}`),
+    clearingAtPayouts,
   };
   const accounts = {
     clearing: books.balance(ACCOUNTS.stripeClearing),
@@ -250,5 +269,7 @@ export function compareBooks(h: History) {
     revenue: { books: nonZero(byCurrency(books, INCOME, -1)), stripe: nonZero(world.figures.revenue) },
     tax: { books: nonZero(byCurrency(books, ['tax-payable'], -1)), stripe: nonZero(world.figures.tax) },
     receivables: { books: nonZero(books.receivables()), stripe: nonZero(world.figures.receivables) },
+    openInvoices: { books: nonZero(books.openInvoices()), stripe: nonZero(world.figures.openInvoices) },
+    credits: { books: nonZero(books.openCredits()), stripe: nonZero(world.figures.credits) },
   };
 }

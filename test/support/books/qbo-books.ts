@@ -250,6 +250,7 @@ export class QboBooks {
       }
     }
     if (unapplied < 0) this.reject(`${label}: links ${total - unapplied} with a TotalAmt of ${total}`);
+    document.open = unapplied;
     if (unapplied > 0) document.postings.push(posting(AR, -unapplied, customer));
     const restHome = document.postings.reduce((sum, p) => sum + p.home, 0);
     if (restHome !== 0) document.postings.push({ account: QBO_FX, currency, amount: 0, home: -restHome });
@@ -290,6 +291,27 @@ export class QboBooks {
     for (const p of this.live())
       if (p.account === account) byCurrency.set(p.currency, (byCurrency.get(p.currency) ?? 0) + p.amount);
     return byCurrency;
+  }
+
+  /** Open balances per "customer CURRENCY" of the live documents of some entities. */
+  private openOf(entities: readonly string[]): Map<string, number> {
+    const byCustomer = new Map<string, number>();
+    for (const document of this.documents.values())
+      if (!document.removed && entities.includes(document.entity) && document.open !== 0) {
+        const key = `${document.customer ?? '?'} ${document.currency}`;
+        byCustomer.set(key, (byCustomer.get(key) ?? 0) + document.open);
+      }
+    return byCustomer;
+  }
+
+  /** What each customer's invoices still owe, as QBO shows it on the invoices themselves. */
+  openInvoices(): Map<string, number> {
+    return this.openOf(['Invoice']);
+  }
+
+  /** Each customer's credit not applied to any invoice: open credit memos and unapplied payments. */
+  openCredits(): Map<string, number> {
+    return this.openOf(['CreditMemo', 'Payment']);
   }
 
   /** A/R per customer and currency, in the documents' currency. */

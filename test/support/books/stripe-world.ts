@@ -54,6 +54,10 @@ export interface StripeFigures {
   bank: number;
   /** Open invoice amounts plus the customer's Stripe balance, per "customer currency". */
   receivables: Map<string, number>;
+  /** Open invoice amounts alone, per "customer currency". */
+  openInvoices: Map<string, number>;
+  /** The customer's credit balance (positive), per "customer currency". */
+  credits: Map<string, number>;
 }
 
 type Row = Record<string, unknown> & { id: string; amount: number; fee: number; net: number };
@@ -89,6 +93,8 @@ export class StripeWorld {
     categories: new Map(),
     bank: 0,
     receivables: new Map(),
+    openInvoices: new Map(),
+    credits: new Map(),
   };
   private time = 1_748_779_200; // 2025-06-01
   private serial = 0;
@@ -98,6 +104,9 @@ export class StripeWorld {
   private readonly balances = new Map<string, number>();
   private readonly balanceHistory = new Map<string, Record<string, unknown>[]>();
   private holdNext = 0;
+  private readonly bookingOf = new Map<string, string>();
+  /** After a payout's last event: what clearing must hold then (the balance not yet paid out), per mode. */
+  readonly checkpoints: { afterEvents: number; clearing: { invoices: number; payout_summary: number } }[] = [];
 
   constructor(private readonly options: WorldOptions) {}
 
@@ -120,7 +129,16 @@ export class StripeWorld {
     return currency === 'usd' ? amount : Math.sign(amount) * Math.floor(Math.abs(amount) * this.options.eurRate);
   }
 
-  private row(type: string, category: string, amount: number, fee: number, source: string, currency: string) {
+  /** A balance transaction, with the booking category Stripe's documentation gives it (the oracle's, not the code's). */
+  private row(
+    type: string,
+    category: string,
+    amount: number,
+    fee: number,
+    source: string,
+    currency: string,
+    booking: string,
+  ) {
     const row: Row = {
       id: this.id('txn'),
       object: 'balance_transaction',
@@ -135,6 +153,9 @@ export class StripeWorld {
       created: this.time,
     };
     this.pending.push(row);
+    this.bookingOf.set(row.id, booking);
+    add(this.figures.categories, booking, amount);
+    add(this.figures.categories, 'fees', -fee);
     return row;
   }
 
@@ -146,10 +167,6 @@ export class StripeWorld {
       stripe: structuredClone(stripe),
       ...(rows === undefined ? {} : { balanceTransactions: structuredClone(rows) }),
     });
-  }
-
-  private category(name: string, amount: number) {
-    add(this.figures.categories, name, amount);
   }
 
   private fee(amount: number): number {
@@ -260,7 +277,8 @@ export class StripeWorld {
     add(this.figures.revenue, currency.toUpperCase(), gross - discount);
     add(this.figures.tax, currency.toUpperCase(), tax);
     const full = action.paged ? { invoiceLines: stripeLines } : {};
-    this.emit('invoice.finalized', snapshot, full);
+    const history = { customerBalanceTransactions: this.balanceHistory.get(customer) ?? [] };
+    this.emit('invoice.finalized', snapshot, { ...full, ...history });
     if (action.pay === 'open') return;
     const due = total - applied;
     this.tick();
@@ -271,7 +289,6 @@ export class StripeWorld {
       amount_remaining: 0,
       status_transitions: { finalized_at: snapshot.created, paid_at: this.time },
     };
-    const history = { customerBalanceTransactions: this.balanceHistory.get(customer) ?? [] };
     invoice.open = 0;
     if (due === 0) {
       this.emit('invoice.paid', paid, { ...full, ...history });
@@ -315,9 +332,7 @@ export class StripeWorld {
     const chargeId = key.startsWith('ch_') ? key : this.id('ch');
     const settled = this.settle(amount, currency);
     const fee = this.fee(settled);
-    this.row('charge', 'charge', settled, fee, chargeId, currency);
-    this.category('charges', settled);
-    this.category('fees', -fee);
+    this.row('charge', 'charge', settled, fee, chargeId, currency, 'charges');
     const payment: Payment = { key, chargeId, customer, currency, amount, settled, refundable: amount, invoiceId };
     this.payments.push(payment);
     return payment;
@@ -348,8 +363,7 @@ export class StripeWorld {
     const payment = this.pay(customer, currency, action.amount, null, chargeId);
     if (captured < action.amount) {
       // The uncaptured rest is released in a second balance transaction (reporting category partial_capture_reversal).
-      this.row('refund', 'partial_capture_reversal', -(action.amount - captured), 0, chargeId, currency);
-      this.category('charges', -(action.amount - captured));
+      this.row('refund', 'partial_capture_reversal', -(action.amount - captured), 0, chargeId, currency, 'charges');
       payment.amount = captured;
       payment.refundable = captured;
     }
@@ -367,8 +381,7 @@ export class StripeWorld {
     payment.refundable -= amount;
     const refundId = this.id('re');
     const settled = this.settle(amount, payment.currency);
-    const row = this.row('refund', 'refund', -settled, 0, refundId, payment.currency);
-    this.category('refunds', -settled);
+    const row = this.row('refund', 'refund', -settled, 0, refundId, payment.currency, 'refunds');
     const invoice = this.invoices.find((i) => i.id === payment.invoiceId);
     const refund = {
       id: refundId,
@@ -393,8 +406,7 @@ export class StripeWorld {
       return;
     }
     this.tick();
-    const failure = this.row('refund_failure', 'refund_failure', settled, 0, refundId, payment.currency);
-    this.category('refunds', settled);
+    const failure = this.row('refund_failure', 'refund_failure', settled, 0, refundId, payment.currency, 'refunds');
     payment.refundable += amount;
     const failed = {
       ...refund,
@@ -449,8 +461,7 @@ export class StripeWorld {
         payment.refundable -= refund;
         const refundId = this.id('re');
         const settled = this.settle(refund, payment.currency);
-        const row = this.row('refund', 'refund', -settled, 0, refundId, payment.currency);
-        this.category('refunds', -settled);
+        const row = this.row('refund', 'refund', -settled, 0, refundId, payment.currency, 'refunds');
         refunds.push({ refund: refundId, amount_refunded: refund, type: 'refund' });
         refundEvents.push({
           type: 'refund.created',
@@ -494,9 +505,7 @@ export class StripeWorld {
     const payment = this.payments[action.payment % Math.max(this.payments.length, 1)];
     if (payment === undefined) return;
     const disputeId = this.id('dp');
-    this.row('adjustment', 'dispute', -payment.settled, 1500, disputeId, 'usd');
-    this.category('disputes', -payment.settled);
-    this.category('fees', -1500);
+    this.row('adjustment', 'dispute', -payment.settled, 1500, disputeId, 'usd', 'disputes');
     this.emit('charge.dispute.created', {
       id: disputeId,
       object: 'dispute',
@@ -508,9 +517,7 @@ export class StripeWorld {
     });
     if (!action.won) return;
     this.tick();
-    this.row('adjustment', 'dispute_reversal', payment.settled, -1500, disputeId, 'usd');
-    this.category('disputes', payment.settled);
-    this.category('fees', 1500);
+    this.row('adjustment', 'dispute_reversal', payment.settled, -1500, disputeId, 'usd', 'disputes');
   }
 
   private movement(type: MovementType, amount: number) {
@@ -529,8 +536,7 @@ export class StripeWorld {
     };
     if (type === 'minimum_balance') this.holdNext = amount;
     for (const [rowType, category, signed, booking] of movements[type]) {
-      this.row(rowType, category, signed, 0, source, 'usd');
-      this.category(booking, signed);
+      this.row(rowType, category, signed, 0, source, 'usd', booking);
     }
     if (type === 'topup') this.figures.bank -= amount;
   }
@@ -542,11 +548,13 @@ export class StripeWorld {
     if (this.pending.length === 0 || swept - held === 0) return;
     this.holdNext = 0;
     const id = this.id('po');
-    if (held > 0) this.row('payout_minimum_balance_hold', 'payout_minimum_balance_hold', -held, 0, id, 'usd');
+    if (held > 0)
+      this.row('payout_minimum_balance_hold', 'payout_minimum_balance_hold', -held, 0, id, 'usd', 'stripeBalance');
     const rows = this.pending;
     const amount = swept - held;
     this.pending = [];
-    if (held > 0) this.row('payout_minimum_balance_release', 'payout_minimum_balance_release', held, 0, id, 'usd');
+    if (held > 0)
+      this.row('payout_minimum_balance_release', 'payout_minimum_balance_release', held, 0, id, 'usd', 'stripeBalance');
     const own = {
       id: this.id('txn'),
       object: 'balance_transaction',
@@ -577,12 +585,42 @@ export class StripeWorld {
     }
     if (outcome === 'paid') {
       this.figures.bank += amount;
+      this.checkpoint();
       return;
     }
     this.tick();
     const status = outcome === 'canceled' ? 'canceled' : 'failed';
     this.emit(`payout.${status}`, { ...payout, status, failure_code: 'account_closed' }, {}, list);
-    this.row(outcome === 'canceled' ? 'payout_cancel' : 'payout_failure', 'payout_reversal', amount, 0, id, 'usd');
+    this.row(
+      outcome === 'canceled' ? 'payout_cancel' : 'payout_failure',
+      'payout_reversal',
+      amount,
+      0,
+      id,
+      'usd',
+      'payoutReversals',
+    );
+    this.checkpoint();
+  }
+
+  /**
+   * Clearing stands for the Stripe balance: after a payout, it holds what the balance holds that is booked on it. In
+   * invoices mode the recipes book sales and refunds into it as they happen, so those unswept rows count; in
+   * payout_summary mode only the movements that never leave the balance (holds, returned payouts) do.
+   */
+  private checkpoint(): void {
+    const onClearing = (bookings: string[]) =>
+      this.pending.reduce(
+        (sum, row) => sum + (bookings.includes(this.bookingOf.get(row.id) ?? '') ? row.amount : 0),
+        0,
+      );
+    this.checkpoints.push({
+      afterEvents: this.events.length,
+      clearing: {
+        invoices: onClearing(['charges', 'refunds', 'payoutReversals', 'stripeBalance']),
+        payout_summary: onClearing(['payoutReversals', 'stripeBalance']),
+      },
+    });
   }
 
   /** Ends the history: one last payout takes everything left in the balance to the bank. */
@@ -591,12 +629,15 @@ export class StripeWorld {
     if (this.pending.length > 0 && this.pending.reduce((sum, row) => sum + row.net, 0) === 0)
       this.movement('topup', 100);
     this.payout('paid', true);
-    for (const invoice of this.invoices)
-      if (invoice.open !== 0)
-        add(this.figures.receivables, `${invoice.customer} ${invoice.currency.toUpperCase()}`, invoice.open);
-    for (const [customer, balance] of this.balances)
-      if (balance !== 0)
-        add(this.figures.receivables, `${customer} ${this.currencyOf(customer).toUpperCase()}`, balance);
-    for (const [key, amount] of [...this.figures.receivables]) if (amount === 0) this.figures.receivables.delete(key);
+    for (const invoice of this.invoices) {
+      const key = `${invoice.customer} ${invoice.currency.toUpperCase()}`;
+      add(this.figures.receivables, key, invoice.open);
+      add(this.figures.openInvoices, key, invoice.open);
+    }
+    for (const [customer, balance] of this.balances) {
+      const key = `${customer} ${this.currencyOf(customer).toUpperCase()}`;
+      add(this.figures.receivables, key, balance);
+      add(this.figures.credits, key, -balance);
+    }
   }
 }

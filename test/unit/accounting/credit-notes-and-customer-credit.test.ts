@@ -145,7 +145,7 @@ describe('credit notes: every part with its share of tax', () => {
   });
 });
 
-describe('invoices paid from the customer’s credit balance', () => {
+describe('invoices that use the customer’s credit balance', () => {
   /** A legacy paid invoice of 200.00 that used 50.00 of customer credit; the card paid 150.00. */
   const partlyCredit = buildInvoice({
     lineSpecs: [{ amount: 20000, quantity: 2 }],
@@ -178,14 +178,14 @@ describe('invoices paid from the customer’s credit balance', () => {
     },
   ];
 
-  it('applies the credit memo the credit came from, and the card payment links only its own part', () => {
+  it('applies the credit memo the credit came from when the invoice is finalized, as Stripe does', () => {
     const plan = buildPlan({
-      event: buildEvent('invoice.paid', partlyCredit),
+      event: buildEvent('invoice.finalized', partlyCredit),
       settings,
       stripe: { customerBalanceTransactions: history },
     });
     expect(plan.operations.map((o) => [o.entity, o.stripeId, o.expectedTotal])).toEqual([
-      ['Payment', 'pi_1', '150.00'],
+      ['Invoice', 'in_test1', '200.00'],
       ['Payment', 'in_test1/credit', '0.00'],
     ]);
     expect(plan.operations[1]?.body.Line).toEqual([
@@ -194,7 +194,13 @@ describe('invoices paid from the customer’s credit balance', () => {
     ]);
   });
 
-  it('applies credit to a basil invoice paid wholly from the balance (no payment event exists for it)', () => {
+  it('and the card payment links only its own part', () => {
+    const [payment, ...rest] = buildPlan({ event: buildEvent('invoice.paid', partlyCredit), settings }).operations;
+    expect(rest).toEqual([]);
+    expect(payment?.body).toMatchObject({ TotalAmt: 150, Line: [{ Amount: 150 }] });
+  });
+
+  it('applies credit to an invoice paid wholly from the balance (no payment event exists for it)', () => {
     const wholly = buildInvoice({
       lineSpecs: [{ amount: 5000 }],
       status: 'paid',
@@ -204,19 +210,26 @@ describe('invoices paid from the customer’s credit balance', () => {
       amount_paid: 0,
     });
     const plan = buildPlan({
-      event: buildEvent('invoice.paid', wholly),
+      event: buildEvent('invoice.finalized', wholly),
       settings,
       stripe: { customerBalanceTransactions: history.map((t) => (t.amount < 0 ? { ...t, amount: -8000 } : t)) },
     });
     expect(
       plan.operations.map((o) => [o.stripeId, (o.body.Line as { Amount: number }[]).map((l) => l.Amount)]),
-    ).toEqual([['in_test1/credit', [50, 50]]]);
+    ).toEqual([
+      ['in_test1', [50]],
+      ['in_test1/credit', [50, 50]],
+    ]);
+    // The invoice.paid that follows carries no payment: nothing more to book.
+    expect(buildPlan({ event: buildEvent('invoice.paid', wholly), settings }).skipped).toEqual({
+      reason: 'payment_via_invoice_payment',
+    });
   });
 
   it('parks, naming the amount, when the credit came from something no QBO credit memo holds', () => {
     const adjustment = [{ ...history[0], type: 'adjustment', credit_note: null }, history[1]];
     const plan = buildPlan({
-      event: buildEvent('invoice.paid', partlyCredit),
+      event: buildEvent('invoice.finalized', partlyCredit),
       settings,
       stripe: { customerBalanceTransactions: adjustment },
     });
@@ -228,7 +241,7 @@ describe('invoices paid from the customer’s credit balance', () => {
   });
 
   it('asks for the customer’s balance transactions when it has none', () => {
-    expect(buildPlan({ event: buildEvent('invoice.paid', partlyCredit), settings }).parked?.reason).toBe(
+    expect(buildPlan({ event: buildEvent('invoice.finalized', partlyCredit), settings }).parked?.reason).toBe(
       'customer_balance_transactions_required',
     );
   });
