@@ -52,7 +52,6 @@ export const SKIP_REASONS = [
   'handled_by_payout',
   'not_reconciled',
   'payout_not_paid',
-  'credit_note_out_of_band',
   'refund_of_uncaptured_charge',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
