@@ -17,7 +17,7 @@ export function appliedCustomerCredit(invoice: StripeRecord): number {
   const starting = optInteger(invoice, 'starting_balance') ?? 0;
   if (starting >= 0) return 0;
   const ending = optInteger(invoice, 'ending_balance');
-  if (ending !== undefined && ending !== null) return Math.max(0, ending - starting);
+  if (ending !== undefined) return Math.max(0, ending - starting);
   return Math.min(-starting, optInteger(invoice, 'total') ?? 0);
 }
 
