@@ -10,15 +10,14 @@ import type { HandledEventType } from '../stripe/event-types';
  * The other ref kinds are no dependency: `item` resolves to the QBO item of the product's name; a reversal's target
  * (`deposit`, `transfer`, `journalentry`, `refundreceipt`) that was never posted means there is nothing to reverse;
  * `payment` names the credit-note recipe's own application (undone by its void); `taxrate:<QBO TaxCode id>` is the
- * sales TaxRate of a QBO TaxCode, which the executor reads from QBO. A credit note's own plans create its
- * `creditmemo` before they apply it; other plans depend on it (an invoice that used the customer's credit balance).
+ * sales TaxRate of a QBO TaxCode, which the executor reads from QBO. `creditmemo` is no dependency either: a credit
+ * note's own plans create it before they apply it, and an invoice that used the customer's credit balance waits for
+ * the credit note's own event (Stripe sent it before the invoice) rather than asking for it.
  */
 export const DEPENDENCY_KINDS = {
   customer: { path: 'customers', eventType: 'customer.created' },
   // A voided invoice is fetched as finalized too: the void needs the Invoice it voids.
   invoice: { path: 'invoices', eventType: 'invoice.finalized' },
-  // An invoice that used the customer's credit applies the CreditMemos of the notes that credit came from.
-  creditmemo: { path: 'credit_notes', eventType: 'credit_note.created' },
 } as const satisfies Record<string, { path: string; eventType: HandledEventType }>;
 
 export type DependencyKind = keyof typeof DEPENDENCY_KINDS;

@@ -93,8 +93,7 @@ export const EVENT_CATALOGUE = {
     owner: INVOICE_DOCUMENT_OWNER,
     recipe: planInvoiceFinalized,
     ledgerWrite: onOwner('create'),
-    // creditmemo: customer credit Stripe applied at finalization came from those credit notes (customer-credit.ts).
-    dependencies: ['customer', 'creditmemo'],
+    dependencies: ['customer'],
   },
   // Voiding is a write of its own (the void), on the Invoice the finalized event created.
   'invoice.voided': {
@@ -229,8 +228,7 @@ export const EVENT_CATALOGUE = {
     owner: CREDIT_NOTE_OWNER,
     recipe: planCreditNoteVoided,
     ledgerWrite: onOwner('delete'),
-    // Like invoice.voided: a void that finds its CreditMemo unposted asks for it, then deletes it.
-    dependencies: ['creditmemo'],
+    dependencies: [],
   },
   'payout.paid': {
     entity: 'payout',

@@ -241,7 +241,6 @@ describe('dependency kinds: what a consumer may ask another consumer for', () =>
   const objects: Record<DependencyKind, Record<string, unknown>> = {
     customer: fixture('object-customer.json'),
     invoice: fixture('object-invoice-openapi-latest.json'),
-    creditmemo: fixture('object-credit_note.json'),
   };
 
   test.each(Object.keys(DEPENDENCY_KINDS) as DependencyKind[])(
