@@ -7,9 +7,10 @@ import invoiceFinalized from './fixtures/event-invoice.finalized.json';
 import invoicePaymentPaid from './fixtures/event-invoice_payment.paid.json';
 import payoutPaid from './fixtures/event-payout.paid.json';
 import refundCreated from './fixtures/event-refund.created.json';
-import { isDependencyKind } from '../../shared/catalogue/dependency-kinds';
-import { normalizeDependency } from '../../shared/ingest/normalize';
-import type { StripeReader } from '../../shared/stripe/ports';
+
+import { paymentObjects } from './stripe-objects';
+
+export { createScenarioStripeReader } from './stripe-reader';
 
 /**
  * A deterministic Stripe history for the benchmark, the chaos run and the demo: customers, invoices, invoice
@@ -48,6 +49,11 @@ export interface Scenario {
   objects: Map<string, StripeRecord>;
   /** payout id → its balance transactions (`GET /v1/balance_transactions?payout=`). */
   balanceTransactions: Map<string, StripeRecord[]>;
+  /**
+   * invoice or credit note id → every line (`GET /v1/invoices/:id/lines`), for documents whose event carries a
+   * first page only; a document not here is answered with its own embedded lines.
+   */
+  lines: Map<string, StripeRecord[]>;
 }
 
 export interface ScenarioOptions {
@@ -294,7 +300,7 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     expected.push({ stripeId: intentId, stripeObject: 'payment_intent', qboEntity: 'Payment', amountMinor: amount });
     count += 1;
     const fee = Math.round(amount * 0.029) + 30;
-    unpaid.push({
+    const chargeTransaction: StripeRecord = {
       ...templates.balanceTransaction,
       id: `txn_${chargeId}`,
       type: 'charge',
@@ -305,7 +311,12 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
       source: chargeId,
       currency: 'usd',
       fee_details: [{ amount: fee, currency: 'usd', description: 'Stripe processing fees', type: 'stripe_fee' }],
-    });
+    };
+    unpaid.push(chargeTransaction);
+    // What a refund event's enrich reads back (the refunded charge, its intent, their settlement); no events.
+    for (const object of paymentObjects({ chargeId, intentId, customerId, amount, created: clock }))
+      objects.set(String(object.id), object);
+    objects.set(String(chargeTransaction.id), chargeTransaction);
     if (room() <= 0) break;
 
     // Every other unit refunds part of its payment; the others get a post-payment credit note to the balance.
@@ -325,7 +336,7 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
         balance_transaction: `txn_${refundId}`,
       });
       expected.push({ stripeId: refundId, stripeObject: 'refund', qboEntity: 'RefundReceipt', amountMinor: refunded });
-      unpaid.push({
+      const refundTransaction: StripeRecord = {
         ...templates.balanceTransaction,
         id: `txn_${refundId}`,
         type: 'refund',
@@ -336,7 +347,9 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
         source: refundId,
         currency: 'usd',
         fee_details: [],
-      });
+      };
+      unpaid.push(refundTransaction);
+      objects.set(String(refundTransaction.id), refundTransaction);
     } else {
       const creditNoteId = `cn_${tag}${n}`;
       const credited = cents(random, 1, amount);
@@ -398,43 +411,5 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     count += 1;
     if (unit % 5 === 0 && room() > 0) addPayout();
   }
-  return { seed, objectCount: count, events, expected, objects, balanceTransactions };
-}
-
-/**
- * The consumers' Stripe reads served from the scenario, as the Stripe API would answer them: the payout's balance
- * transactions, an object another consumer owns (normalized as `shared/stripe/reader.ts` does it), a
- * product's name, and the invoice a PaymentIntent pays (from the scenario's invoice payments).
- */
-export function createScenarioStripeReader(scenario: Scenario, now: () => Date = () => new Date()): StripeReader {
-  return {
-    async listPayoutBalanceTransactions(_tenant, payoutId) {
-      return structuredClone(scenario.balanceTransactions.get(payoutId) ?? []);
-    },
-    async fetchDependency(tenant, ref) {
-      // The same dependency kinds and event types as the production reader (shared/catalogue/dependency-kinds.ts);
-      // an object of another kind does not normalize, as a wrong answer from Stripe would not.
-      if (!isDependencyKind(ref.kind)) return undefined;
-      const object = scenario.objects.get(ref.stripeId);
-      if (!object) return undefined;
-      return normalizeDependency({ kind: ref.kind, stripeId: ref.stripeId }, structuredClone(object), {
-        tenantId: tenant.tenantId,
-        stripeAccount: tenant.stripe.accountId,
-        now: now(),
-      });
-    },
-    async productName(_tenant, productId) {
-      const product = scenario.objects.get(productId);
-      return product?.object === 'product' && typeof product.name === 'string' ? product.name : undefined;
-    },
-    async invoiceForPaymentIntent(_tenant, paymentIntentId) {
-      // A scan, not an index: tests add objects to the scenario after the reader is made.
-      for (const object of scenario.objects.values()) {
-        if (object.object !== 'invoice_payment' || object.status === 'canceled') continue;
-        const payment = object.payment as { payment_intent?: unknown } | undefined;
-        if (payment?.payment_intent === paymentIntentId && typeof object.invoice === 'string') return object.invoice;
-      }
-      return null;
-    },
-  };
+  return { seed, objectCount: count, events, expected, objects, balanceTransactions, lines: new Map() };
 }

@@ -26,11 +26,31 @@ const LISTS: Record<string, string> = {
   refunds: 'refund',
   credit_notes: 'credit_note',
   payouts: 'payout',
+  payment_intents: 'payment_intent',
   balance_transactions: 'balance_transaction',
   events: 'event',
 };
 
-const RETRIEVABLE = new Set(['customers', 'invoices', 'charges', 'credit_notes', 'refunds', 'payouts']);
+const RETRIEVABLE = new Set([
+  'customers',
+  'invoices',
+  'charges',
+  'credit_notes',
+  'refunds',
+  'payouts',
+  'payment_intents',
+  'balance_transactions',
+]);
+
+/**
+ * `GET /v1/<parent>/:id/<list>`: the lists that hang off one object. Lines keep their document order (Stripe lists
+ * them so, and they carry no `created`); a customer's balance transactions are objects of their own, newest first.
+ */
+const SUB_LISTS: Record<string, { parentKind: string; object: string }> = {
+  'invoices/lines': { parentKind: 'invoice', object: 'line_item' },
+  'credit_notes/lines': { parentKind: 'credit_note', object: 'credit_note_line_item' },
+  'customers/balance_transactions': { parentKind: 'customer', object: 'customer_balance_transaction' },
+};
 
 export interface StandInRequest {
   method: string;
@@ -56,6 +76,11 @@ export interface StripeStandIn {
   addEvent(event: Record<string, unknown>): void;
   /** The balance transactions Stripe would itemise for an automatic payout (`GET /v1/balance_transactions?payout=`). */
   addPayoutTransactions(payoutId: string, transactions: Array<Record<string, unknown>>): void;
+  /**
+   * Every line of an invoice or credit note (`GET /v1/invoices/:id/lines`, `/v1/credit_notes/:id/lines`), for a
+   * document whose own `lines` is a first page. Without it the document's embedded `lines.data` is served.
+   */
+  addLines(parent: { invoice: string } | { credit_note: string }, lines: Array<Record<string, unknown>>): void;
   /** The next `count` requests answer 429 (with `Retry-After` when given), as Stripe's rate limiter does. */
   injectRateLimit(count: number, retryAfterSeconds?: number): void;
   requests(): StandInRequest[];
@@ -127,6 +152,8 @@ function invoicePaymentFilter(
 export async function startStripeStandIn(options: StripeStandInOptions = {}): Promise<StripeStandIn> {
   const collections = new Map<string, StripeRecord[]>();
   const payoutTransactions = new Map<string, StripeRecord[]>();
+  /** `<kind>/<id>` → the document's full line list. */
+  const documentLines = new Map<string, Array<Record<string, unknown>>>();
   const log: StandInRequest[] = [];
   const rateLimit = { remaining: 0, retryAfterSeconds: undefined as number | undefined };
 
@@ -165,6 +192,13 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         };
       objects = payoutTransactions.get(payoutId) ?? [];
     }
+    if (kind === 'credit_note') {
+      // Stripe narrows credit notes by `invoice` and `customer` (how a refund's credit note is found).
+      for (const field of ['invoice', 'customer'] as const) {
+        const wanted = params.get(field);
+        if (wanted !== null) objects = objects.filter((object) => object[field] === wanted);
+      }
+    }
     if (kind === 'invoice_payment') {
       const filter = invoicePaymentFilter(params);
       if (!filter.ok) return { status: 400, body: filter.error };
@@ -173,6 +207,39 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const created = createdFilter(params);
     if (!created.ok) return { status: 400, body: created.error };
     return newestFirst(objects.filter((object) => created.keep(object.created)));
+  };
+
+  const subListFor = (
+    route: { parentKind: string; object: string },
+    parentId: string,
+    url: URL,
+  ): { status: number; body: unknown } => {
+    const params = url.searchParams;
+    const parent = (collections.get(route.parentKind) ?? []).find((object) => object.id === parentId);
+    if (!parent)
+      return {
+        status: 404,
+        body: invalidRequest(`No such ${route.parentKind}: '${parentId}'`, 'id', 'resource_missing'),
+      };
+    let items: StripeRecord[];
+    if (route.object === 'customer_balance_transaction')
+      items = newestFirst((collections.get(route.object) ?? []).filter((object) => object.customer === parentId));
+    else {
+      const embedded = (parent.lines as { data?: unknown } | undefined)?.data;
+      // Lines have no `created`; paginate reads only ids, so document order is kept as it is.
+      items = (documentLines.get(`${route.parentKind}/${parentId}`) ??
+        (Array.isArray(embedded) ? embedded : [])) as StripeRecord[];
+    }
+    return paginate(
+      items,
+      {
+        limit: params.get('limit'),
+        startingAfter: params.get('starting_after'),
+        endingBefore: params.get('ending_before'),
+      },
+      url.pathname,
+      route.object,
+    );
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse, url: URL): number => {
@@ -198,6 +265,12 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const segments = url.pathname.split('/').filter(Boolean);
     const [version, resource, id, extra] = segments;
     const kind = resource ? LISTS[resource] : undefined;
+    const subList = extra === undefined ? undefined : SUB_LISTS[`${resource ?? ''}/${extra}`];
+    if (req.method === 'GET' && version === 'v1' && subList && id !== undefined && segments.length === 4) {
+      const served = subListFor(subList, id, url);
+      send(res, served.status, served.body);
+      return served.status;
+    }
     if (req.method !== 'GET' || version !== 'v1' || !resource || !kind || extra !== undefined) {
       send(res, 404, invalidRequest(`Unrecognized request URL (${req.method ?? ''}: ${url.pathname}).`));
       return 404;
@@ -268,6 +341,10 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     addEvent: (event) => add({ object: 'event', ...event }),
     addPayoutTransactions(payoutId, transactions) {
       payoutTransactions.set(payoutId, transactions.map(asRecord));
+    },
+    addLines(parent, lines) {
+      const key = 'invoice' in parent ? `invoice/${parent.invoice}` : `credit_note/${parent.credit_note}`;
+      documentLines.set(key, lines);
     },
     injectRateLimit(count, retryAfterSeconds) {
       rateLimit.remaining = count;

@@ -4,7 +4,13 @@ import { AuthError, classifyError, RetryableError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { secretNames, type SecretStore } from '../secrets/secret-store';
 import { STRIPE_API_VERSION } from './api-version';
-import type { ListObjectsOptions, StripeApiClient, StripeListPage, StripeObjectRecord } from './ports';
+import {
+  listReadPath,
+  type ListObjectsOptions,
+  type StripeApiClient,
+  type StripeListPage,
+  type StripeObjectRecord,
+} from './ports';
 import { LISTING_RETRY_BUDGET, retryDelayFor, type StripeRetryBudget } from './retry-policy';
 
 /**
@@ -136,7 +142,7 @@ export function createStripeApiClient(props: StripeApiClientProps): StripeApiCli
     return { data, hasMore: body.has_more === true, lastId: data[data.length - 1]?.id };
   };
 
-  async function* walk(path: string, params: Record<string, QueryValue>) {
+  async function* walk(path: string, params: Record<string, QueryValue>): AsyncGenerator<StripeObjectRecord> {
     let startingAfter: string | undefined;
     for (;;) {
       const result = await page(`${path}${query({ ...params, starting_after: startingAfter })}`);
@@ -183,6 +189,12 @@ export function createStripeApiClient(props: StripeApiClientProps): StripeApiCli
         'payment[payment_intent]': paymentIntentId,
         limit: 10,
       }),
+    async listAll(read) {
+      const { path, params } = listReadPath(read);
+      const all: StripeObjectRecord[] = [];
+      for await (const object of walk(path, { ...params, limit: 100 })) all.push(object);
+      return all;
+    },
   };
 }
 

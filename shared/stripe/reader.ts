@@ -15,6 +15,12 @@ export function createTenantStripeReader(props: {
     async listPayoutBalanceTransactions(tenant, payoutId) {
       return (await props.clientFor(tenant)).listPayoutBalanceTransactions(payoutId);
     },
+    async listAll(tenant, read) {
+      return (await props.clientFor(tenant)).listAll(read);
+    },
+    async retrieve(tenant, path, id) {
+      return (await props.clientFor(tenant)).retrieveObject(path, id);
+    },
     async fetchDependency(tenant, ref) {
       // Only the kinds of dependency-kinds.ts stand for an event a consumer can plan; other refs have no fetch.
       if (!isDependencyKind(ref.kind)) return undefined;
