@@ -43,6 +43,7 @@ export async function planEvent(
     event: enriched.event,
     settings: tenant,
     ...(enriched.balanceTransactions ? { balanceTransactions: enriched.balanceTransactions } : {}),
+    ...(enriched.stripe ? { stripe: enriched.stripe } : {}),
   });
   if (plan.skipped) {
     await recorder.audit(delivered, { outcome: 'skipped', reason: plan.skipped.reason, failureClass: 'ignored' });

@@ -110,6 +110,8 @@ describe('dependency requests', () => {
       listPayoutBalanceTransactions: async () => [],
       productName: async () => undefined,
       invoiceForPaymentIntent: async () => null,
+      listAll: async () => [],
+      retrieve: async () => undefined,
       fetchDependency: async (_tenant, ref) => {
         fetched.push(ref.stripeId);
         return dependency;
