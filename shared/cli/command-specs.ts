@@ -12,7 +12,12 @@ const tenantFilter = { type: 'string', value: 'ID', description: "only this tena
 export const PREVIEW = defineCommand({
   name: 'preview',
   summary: 'print the QBO plan for one Stripe event, as JSON, without side effects',
-  details: ['Exit 0 with the plan (a skipped or parked plan is an answer too), 1 for unusable input.'],
+  details: [
+    'Exit 0 with the plan (a skipped or parked plan is an answer too), 1 for unusable input.',
+    '--stripe holds a JSON object of the fields of shared/accounting/enrichment.ts: invoiceLines, creditNoteLines,',
+    'customerBalanceTransactions (list responses or arrays), charge, invoice, creditNoteOfRefund (refund id → credit',
+    'note or null) and balanceTransactionOf (pi_/ch_/re_ id, or re_…/failed → balance transaction).',
+  ],
   options: {
     tenant: {
       type: 'string',
@@ -25,11 +30,17 @@ export const PREVIEW = defineCommand({
       value: 'LIST.json',
       description: "a payout's balance transactions: a Stripe list response or an array",
     },
+    stripe: {
+      type: 'string',
+      value: 'STRIPE.json',
+      description: 'what the consumer would read from Stripe for this event (see below)',
+    },
   },
   positionals: [{ name: 'EVENT.json', description: 'the Stripe event file', required: true }],
   examples: [
     'stripe-qbo preview --tenant tenant.json evt_invoice_paid.json',
     'stripe-qbo preview --tenant tenant.json --balance-transactions txns.json evt_payout_paid.json',
+    'stripe-qbo preview --tenant tenant.json --stripe stripe.json evt_refund_created.json',
   ],
 });
 

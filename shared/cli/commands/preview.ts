@@ -1,4 +1,4 @@
-import { buildPlan } from '../../accounting/plan';
+import { buildPlan, type StripeEnrichment } from '../../accounting/plan';
 import { normalizeStripeEvent } from '../../ingest/normalize';
 import { createValidators, SchemaValidationError } from '../../../schemas/validators';
 import { PREVIEW } from '../command-specs';
@@ -32,15 +32,61 @@ async function readJson(io: PreviewIo, path: string, what: string): Promise<unkn
 
 class PreviewInputError extends Error {}
 
-/** A Stripe list response (`{"object":"list","data":[…]}`), or a bare array of balance transactions. */
-function balanceTransactionsOf(list: unknown, path: string, io: PreviewIo): unknown[] {
+/** A Stripe list response (`{"object":"list","data":[…]}`), or a bare array (of balance transactions, lines …). */
+function listOf(list: unknown, path: string, io: PreviewIo): unknown[] {
   if (Array.isArray(list)) return list;
   if (typeof list === 'object' && list !== null && Array.isArray((list as { data?: unknown }).data)) {
     if ((list as { has_more?: unknown }).has_more === true)
-      io.stderr(`warning: ${path} is one page (has_more is true); the plan sees only these balance transactions`);
+      io.stderr(`warning: ${path} is one page (has_more is true); the plan sees only what it holds`);
     return (list as { data: unknown[] }).data;
   }
   throw new PreviewInputError(`${path} is not a Stripe list response nor an array`);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The list fields of StripeEnrichment, which take a list response or an array like --balance-transactions. */
+const ENRICHMENT_LISTS = ['invoiceLines', 'creditNoteLines', 'customerBalanceTransactions'] as const;
+/** Its object fields, and its maps of objects (each value an object; `creditNoteOfRefund` also null). */
+const ENRICHMENT_OBJECTS = ['charge', 'invoice'] as const;
+const ENRICHMENT_MAPS = ['creditNoteOfRefund', 'balanceTransactionOf'] as const;
+const ENRICHMENT_FIELDS: readonly string[] = [...ENRICHMENT_LISTS, ...ENRICHMENT_OBJECTS, ...ENRICHMENT_MAPS];
+
+/**
+ * `--stripe FILE`: what the consumer's enrich stage would have read from Stripe for this event
+ * (shared/accounting/enrichment.ts), so a plan that needs Stripe data can be previewed from files. An unknown key
+ * is refused by name: a misspelt field would otherwise be a silently different plan.
+ */
+function stripeEnrichmentOf(value: unknown, path: string, io: PreviewIo): StripeEnrichment {
+  if (!isObject(value)) throw new PreviewInputError(`${path} is not a JSON object (the enrich stage's "stripe" data)`);
+  const unknown = Object.keys(value).filter((key) => !ENRICHMENT_FIELDS.includes(key));
+  if (unknown.length > 0)
+    throw new PreviewInputError(
+      `${path}: unknown field(s) ${unknown.join(', ')}; known: ${ENRICHMENT_FIELDS.join(', ')}`,
+    );
+  const enrichment: Record<string, unknown> = {};
+  for (const key of ENRICHMENT_LISTS)
+    if (value[key] !== undefined) enrichment[key] = listOf(value[key], `${path} ${key}`, io);
+  for (const key of ENRICHMENT_OBJECTS) {
+    const field = value[key];
+    if (field === undefined) continue;
+    if (!isObject(field) && !(key === 'invoice' && field === null))
+      throw new PreviewInputError(`${path} ${key} must be a Stripe ${key} object`);
+    enrichment[key] = field;
+  }
+  for (const key of ENRICHMENT_MAPS) {
+    const map = value[key];
+    if (map === undefined) continue;
+    const entries = isObject(map) ? Object.entries(map) : undefined;
+    if (
+      entries === undefined ||
+      entries.some(([, entry]) => !isObject(entry) && !(key === 'creditNoteOfRefund' && entry === null))
+    )
+      throw new PreviewInputError(`${path} ${key} must map Stripe ids to objects`);
+    enrichment[key] = map;
+  }
+  return enrichment as StripeEnrichment;
 }
 
 /**
@@ -49,12 +95,18 @@ function balanceTransactionsOf(list: unknown, path: string, io: PreviewIo): unkn
  * 2 for a usage error.
  */
 export async function runPreview(argv: string[], io: PreviewIo): Promise<number> {
-  let args: { tenantPath: string; balanceTransactionsPath: string | undefined; eventPath: string };
+  let args: {
+    tenantPath: string;
+    balanceTransactionsPath: string | undefined;
+    stripePath: string | undefined;
+    eventPath: string;
+  };
   try {
     const { values, positionals } = parseCommand(PREVIEW, argv);
     args = {
       tenantPath: values.tenant,
       balanceTransactionsPath: values['balance-transactions'],
+      stripePath: values.stripe,
       eventPath: positionals[0],
     };
   } catch (error) {
@@ -68,11 +120,15 @@ export async function runPreview(argv: string[], io: PreviewIo): Promise<number>
     const balanceTransactions =
       args.balanceTransactionsPath === undefined
         ? undefined
-        : balanceTransactionsOf(
+        : listOf(
             await readJson(io, args.balanceTransactionsPath, 'balance-transactions file'),
             args.balanceTransactionsPath,
             io,
           );
+    const stripe =
+      args.stripePath === undefined
+        ? undefined
+        : stripeEnrichmentOf(await readJson(io, args.stripePath, 'stripe file'), args.stripePath, io);
     // receivedAt only feeds the envelope; the event's own time keeps the preview free of the clock.
     const created = (raw as { created?: unknown } | null)?.created;
     const receivedAt = new Date(typeof created === 'number' ? created * 1000 : 0).toISOString();
@@ -89,6 +145,7 @@ export async function runPreview(argv: string[], io: PreviewIo): Promise<number>
       event: normalized.event,
       settings,
       ...(balanceTransactions === undefined ? {} : { balanceTransactions }),
+      ...(stripe === undefined ? {} : { stripe }),
     });
     io.stdout(JSON.stringify(plan, null, 2));
     return 0;
