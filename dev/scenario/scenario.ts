@@ -34,7 +34,16 @@ export interface ScenarioEvent {
 export interface ExpectedQboObject {
   stripeId: string;
   stripeObject: string;
-  qboEntity: 'Customer' | 'Invoice' | 'Payment' | 'RefundReceipt' | 'CreditMemo' | 'Deposit';
+  qboEntity:
+    | 'Customer'
+    | 'Invoice'
+    | 'Payment'
+    | 'RefundReceipt'
+    | 'CreditMemo'
+    | 'Deposit'
+    | 'SalesReceipt'
+    | 'JournalEntry'
+    | 'Transfer';
   /** Minor units; undefined where the QBO object has no total (a Customer). */
   amountMinor?: number;
 }
