@@ -268,3 +268,22 @@ export function multicurrencyFlow(tag: string, start: number): Flow {
   });
   return w.done();
 }
+
+/**
+ * A UK company on VAT: an invoice of 100.00 + 20.00 VAT at Stripe rate `txr_sales` (the tenant maps it to a QBO
+ * tax code), paid and paid out. QBO's TaxLine names the code's sales rate, which the consumer reads from QBO.
+ */
+export function vatInvoiceFlow(tag: string, start: number): Flow {
+  const w = new FlowWriter('VAT invoice', tag, start);
+  const customer = w.customer();
+  w.pay(w.invoice(customer, [{ amount: 10_000, tax: 2_000 }]), 12_000);
+  const payout = w.payout();
+  w.emit('payout.paid', payout);
+  w.expect({
+    stripeId: String(payout.id),
+    stripeObject: 'payout',
+    qboEntity: 'Deposit',
+    amountMinor: Number(payout.amount),
+  });
+  return w.done();
+}

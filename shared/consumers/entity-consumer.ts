@@ -13,6 +13,7 @@ import { createPushHandler } from './push-handler';
 import type { QboWriter } from './qbo-port';
 import { createRecorder } from './record';
 import { createDependencyRequester, createRefResolver } from './resolve-refs';
+import { createTaxRateLookup } from './tax-rates';
 
 export type { SyncOutcome } from './record';
 
@@ -61,6 +62,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
       productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
       now: clock,
     }),
+    taxRateOfCode: createTaxRateLookup({ now: clock }),
     requestDependency: createDependencyRequester({
       stripe,
       publisher: deps.publisher,

@@ -9,6 +9,7 @@ import type { StripeReader } from '../stripe/ports';
 import type { ProductItemLookup } from './product-items';
 import type { QboWriter } from './qbo-port';
 import { collectRefs, type PlanRef } from './ref-resolver';
+import type { TaxRateLookup } from './tax-rates';
 
 /** Every `$ref` of an operation with its QBO id, or: the operation reverses something that was never posted. */
 export type Resolution = { kind: 'resolved'; ids: Map<string, string> } | { kind: 'nothing_to_reverse' };
@@ -16,6 +17,7 @@ export type Resolution = { kind: 'resolved'; ids: Map<string, string> } | { kind
 export interface RefResolverDeps {
   ledger: Pick<Ledger, 'get'>;
   itemForProduct: ProductItemLookup;
+  taxRateOfCode: TaxRateLookup;
   requestDependency: DependencyRequester;
 }
 
@@ -39,6 +41,11 @@ export function createRefResolver(deps: RefResolverDeps) {
     for (const [text, ref] of refs) {
       if (ref.kind === 'item') {
         ids.set(text, await deps.itemForProduct(tenant, qbo, ref.stripeId));
+        continue;
+      }
+      // `taxrate:<QBO TaxCode id>` names QBO's own object, not a Stripe one: nothing to wait for (tax-rates.ts).
+      if (ref.kind === 'taxrate') {
+        ids.set(text, await deps.taxRateOfCode(tenant, qbo, ref.stripeId));
         continue;
       }
       // One ledger read answers all three questions: is it posted, is someone writing it, what is its customer.

@@ -11,6 +11,7 @@ import {
   mixedCreditNoteFlow,
   multicurrencyFlow,
   negativePayoutFlow,
+  vatInvoiceFlow,
 } from '../../../dev/scenario/money-flows';
 import { createScenarioStripeReader } from '../../../dev/scenario/stripe-reader';
 import type { ScenarioEvent } from '../../../dev/scenario/scenario';
@@ -212,5 +213,42 @@ describe('a foreign-currency payment and its payout, in a multicurrency QBO comp
     const [payment] = withMarker(stack, 'Payment', intentId);
     expect(payment).toMatchObject({ CurrencyRef: { value: 'EUR' }, ExchangeRate: 1.0935, TotalAmt: 33.33 });
     expect(await accountBalance(stack, FX_ACCOUNT)).toBe(1);
+  });
+});
+
+describe('a VAT invoice in a QBO company on VAT: the tax line names the sales rate of the mapped tax code', () => {
+  let stack: LocalStack;
+  const scenario = emptyScenario();
+
+  beforeAll(async () => {
+    // The simulator's VAT company: tax code 3 is "20.0% S", whose sales rate is 1; 5 is "Exempt".
+    const vat = buildDemoTenant({
+      tax: { regime: 'vat', taxCodeByRate: { txr_sales: '3' }, defaultTaxCode: '3', exemptTaxCode: '5' },
+    });
+    stack = await startTestStack({ stripe: createScenarioStripeReader(scenario), tenants: [vat] });
+    stack.simulator!.seedCompany(vat.qbo.realmId, {
+      ...DEMO_TENANT_COMPANY,
+      settings: { ...DEMO_TENANT_COMPANY.settings, tax: 'vat', country: 'GB' },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('posts the invoice with its VAT on the rate QBO keeps for the code, and clears the payment', async () => {
+    const flow = vatInvoiceFlow('vat', START);
+    addFlow(scenario, flow);
+    await deliver(stack, flow.events);
+    await landed(stack, flow);
+    await expectBooked(stack, flow);
+    const invoiceId = flow.expected.find((item) => item.qboEntity === 'Invoice')!.stripeId;
+    const [invoice] = withMarker(stack, 'Invoice', invoiceId);
+    expect(invoice).toMatchObject({
+      TotalAmt: 120,
+      TxnTaxDetail: { TotalTax: 20, TaxLine: [{ Amount: 20, TaxLineDetail: { TaxRateRef: { value: '1' } } }] },
+    });
+    expect(
+      (invoice?.Line as Array<{ SalesItemLineDetail?: { TaxCodeRef?: unknown } }>)[0]?.SalesItemLineDetail,
+    ).toMatchObject({ TaxCodeRef: { value: '3' } });
   });
 });

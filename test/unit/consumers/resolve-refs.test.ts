@@ -26,6 +26,7 @@ function setUp() {
   const resolveRefs = createRefResolver({
     ledger,
     itemForProduct: async (_tenant, _qbo, productId) => `item-of-${productId}`,
+    taxRateOfCode: async (_tenant, _qbo, taxCodeId) => `rate-of-${taxCodeId}`,
     requestDependency: async (_tenant, ref) => {
       requested.push(ref);
     },
@@ -47,6 +48,18 @@ describe('resolve-refs', () => {
         ['item:prod_A', 'item-of-prod_A'],
       ]),
     });
+  });
+
+  it("resolves a VAT line's tax rate from its QBO tax code, with nothing to wait for", async () => {
+    const { requested, resolveRefs, qbo } = setUp();
+    const operation = payment({
+      TxnTaxDetail: { TaxLine: [{ TaxLineDetail: { TaxRateRef: { $ref: 'taxrate:3' } } }] },
+    });
+    expect(await resolveRefs(tenant, qbo, operation)).toEqual({
+      kind: 'resolved',
+      ids: new Map([['taxrate:3', 'rate-of-3']]),
+    });
+    expect(requested).toEqual([]);
   });
 
   it('asks for an object that is not posted yet and comes back later', async () => {
