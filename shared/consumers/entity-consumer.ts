@@ -12,7 +12,8 @@ import { createProductItemLookup } from './product-items';
 import { createPushHandler } from './push-handler';
 import type { QboWriter } from './qbo-port';
 import { createRecorder } from './record';
-import { createDependencyRequester, createRefResolver } from './resolve-refs';
+import { createRefResolver } from './resolve-refs';
+import { createDependencyWaits } from './wait';
 
 export type { SyncOutcome } from './record';
 
@@ -61,12 +62,15 @@ export function createEntityConsumer(deps: ConsumerDeps) {
       productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
       now: clock,
     }),
-    requestDependency: createDependencyRequester({
-      stripe,
-      publisher: deps.publisher,
-      topicPrefix: deps.topicPrefix,
-      now: clock,
-    }),
+  });
+  const waits = createDependencyWaits({
+    waitList: deps.stores.waits,
+    ledger: deps.stores.ledger,
+    stripe,
+    publisher: deps.publisher,
+    topicPrefix: deps.topicPrefix,
+    recorder,
+    now: deps.now,
   });
   const executor = createExecutor({
     ledger: deps.stores.ledger,
@@ -80,6 +84,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     recorder,
     stripe,
     resolveRefs,
+    waits,
     executor,
     qboFor: deps.qboFor,
   });
