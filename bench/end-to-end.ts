@@ -46,6 +46,10 @@ export interface Whereabouts {
   dead_lettered: number;
   /** Events still in the wait-list when the run ended (the run stopped before their dependency was posted). */
   waiting: number;
+  /** Events that waited for a dependency at some point (each then landed, or is counted above). */
+  waited: number;
+  /** Delivery attempts spent on real failures (audit `failed`), by reason: what a slower backlog would dead-letter. */
+  retries_by_reason: Record<string, number>;
   examples: string[];
 }
 
@@ -58,6 +62,12 @@ export async function whereabouts(stack: StackChild, check: QboCheck): Promise<W
   );
   const waits = await stack.all<{ event_id: string; objectId: string | null; dependency: string }>(
     `SELECT event_id, json_extract_string(event, '$.objectId') AS "objectId", dependency FROM dependency_waits`,
+  );
+  const retries = await stack.all<{ reason: string; n: number }>(
+    `SELECT "reason", count(*) AS n FROM audit_records WHERE "outcome" = 'failed' GROUP BY "reason" ORDER BY n DESC`,
+  );
+  const waited = await stack.all<{ n: number }>(
+    `SELECT count(DISTINCT "eventId") AS n FROM audit_records WHERE "outcome" = 'waiting'`,
   );
   const parkedReasons: Record<string, number> = {};
   for (const review of reviews) parkedReasons[review.reason] = (parkedReasons[review.reason] ?? 0) + 1;
@@ -86,6 +96,8 @@ export async function whereabouts(stack: StackChild, check: QboCheck): Promise<W
     parked_reasons: parkedReasons,
     dead_lettered: new Set(deadLetters.map((row) => row.eventId ?? row.objectId)).size,
     waiting: waits.length,
+    waited: Number(waited[0]?.n ?? 0),
+    retries_by_reason: Object.fromEntries(retries.map((row) => [row.reason, Number(row.n)])),
     examples,
   };
 }
@@ -233,6 +245,8 @@ export async function benchThroughStack(
         throttle_bound_per_min: QBO_LIMITS.perMinute,
         missing_from_qbo: final.missing,
         waiting_at_end: found.waiting,
+        events_that_waited: found.waited,
+        retries_by_reason: found.retries_by_reason,
         parked_reasons: found.parked_reasons,
         examples: [...final.examples.slice(0, 20), ...found.examples],
       },
