@@ -1,6 +1,6 @@
 import type { NormalizedEvent } from '../../schemas/normalized-event.schema';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
-import { RetryableError } from '../errors';
+import { classifyError, RetryableError } from '../errors';
 import type { PushDelivery } from '../messaging/push-envelope';
 import type { LedgerEntry, Stores } from '../stores/ports';
 import { admit } from './admit';
@@ -13,8 +13,8 @@ import type { Recorder, SyncOutcome } from './record';
 import { substituteRefs } from './ref-resolver';
 import type { createRefResolver } from './resolve-refs';
 import { verifyWrite } from './verify';
-import { dependencyWrittenBy, type DependencyWaits } from './wait';
-import type { WriteContext } from './write-protocol';
+import { dependencyWrittenBy, parseDependency, type DependencyWaits } from './wait';
+import type { OperationOutcome, WriteContext } from './write-protocol';
 
 export interface PipelineDeps {
   stores: Pick<Stores, 'tenants' | 'reviewQueue' | 'ledger'>;
@@ -66,7 +66,8 @@ export function createSyncPipeline(deps: PipelineDeps) {
     const body = substituteRefs(operation.body, resolution.ids) as Record<string, unknown>;
     const targetId = operation.target ? resolution.ids.get(operation.target.$ref) : undefined;
     const started = Date.now();
-    const outcome = await deps.executor.execute(context, operation, body, targetId);
+    const outcome = await executeOrHold(delivered, step, tenant, context, body, targetId);
+    if (outcome === 'waiting') return 'waiting';
     if (operation.operation === 'create') written.set(operation.stripeId, outcome.entry);
     // A mismatch throws here: before the link record and the `posted` row (the failure policy parks it instead),
     // after the ledger commit. The ledger stays `posted` with the QBO id on purpose: it answers "is this Stripe
@@ -80,6 +81,33 @@ export function createSyncPipeline(deps: PipelineDeps) {
     // that committed it may have died before it got here (replay sweeps what no redelivery comes back for).
     if (operation.operation === 'create') await deps.waits.release(tenant.tenantId, dependencyWrittenBy(operation));
     return 'done';
+  }
+
+  /**
+   * An ensure step whose customer another event is writing right now (`leased_elsewhere`) waits for that write like
+   * for any other dependency, instead of spending a delivery attempt: the writer's commit republishes it. The event's
+   * own writes stay retryable, because a lease on them may be this very message's crashed attempt, which only its
+   * redelivery takes over. For the same reason the customer is asked for even though it is leased: if the writer
+   * died, sync-customer takes its lease over once it expires.
+   */
+  async function executeOrHold(
+    delivered: NormalizedEvent,
+    step: PlanStep,
+    tenant: TenantSettings,
+    context: WriteContext,
+    body: Record<string, unknown>,
+    targetId: string | undefined,
+  ): Promise<OperationOutcome | 'waiting'> {
+    const { operation } = step;
+    try {
+      return await deps.executor.execute(context, operation, body, targetId);
+    } catch (error) {
+      if (!step.ensure || classifyError(error).code !== 'leased_elsewhere') throw error;
+      const text = dependencyWrittenBy(operation);
+      const missing = { kind: 'missing', text, ref: parseDependency(text), owner: undefined } as const;
+      if ((await deps.waits.hold(tenant, delivered, missing, { askWhileLeased: true })) === 'waiting') return 'waiting';
+      return deps.executor.execute(context, operation, body, targetId);
+    }
   }
 
   return async function syncEvent(

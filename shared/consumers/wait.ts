@@ -50,12 +50,14 @@ const AUDIT_RECORD_ID_MAX = 200;
 export function createDependencyWaits(deps: DependencyWaitsDeps) {
   /**
    * Holds `event` for what `missing` names. Answers `posted` when the dependency turns out to have been committed
-   * meanwhile (the caller resolves again), else `waiting` once the wait is durable and audited.
+   * meanwhile (the caller resolves again), else `waiting` once the wait is durable and audited. `askWhileLeased`:
+   * ask for it even while someone holds a live lease on it (that someone may be dead).
    */
   async function hold(
     tenant: TenantSettings,
     event: NormalizedEvent,
     missing: MissingRef,
+    options: { askWhileLeased?: boolean } = {},
   ): Promise<'waiting' | 'posted'> {
     const { tenantId } = tenant;
     const dependency = dependencyName(missing.ref);
@@ -71,7 +73,8 @@ export function createDependencyWaits(deps: DependencyWaitsDeps) {
       await deps.waitList.remove(tenantId, dependency, [event.eventId]);
       return 'posted';
     }
-    if (request) await requestDependency(tenant, missing.ref, dependency, owner, now);
+    if (request)
+      await requestDependency(tenant, missing.ref, dependency, options.askWhileLeased ? undefined : owner, now);
     await deps.recorder.audit(event, {
       outcome: 'waiting',
       reason: 'dependency_pending',

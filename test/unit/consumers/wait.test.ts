@@ -266,6 +266,32 @@ describe('a document whose customer is not posted ensures it from Stripe instead
     expect(await waitsOf(stores)).toEqual([]);
   });
 
+  it('waits, instead of retrying, for a customer another event is writing right now, and asks for it all the same', async () => {
+    const stores = memoryStores(tenant);
+    // sync-customer holds a live lease on the customer: it is writing it (or died doing so).
+    await stores.ledger.reserve({
+      tenantId: 'acme',
+      stripeId: 'cus_test1',
+      operation: 'create',
+      requestId: 'r',
+      qboEntity: 'Customer',
+      leaseOwner: 'sync-customer',
+      leaseMs: 60_000,
+      now: new Date('2026-01-15T12:00:00.000Z').getTime(),
+    });
+    const { reader } = stripeReader();
+    const { consumer, qbo, audit, publisher } = testConsumer({ stores, entity: 'credit_note', stripe: reader });
+
+    expect(await push(consumer, creditNoteEvent())).toBe(204);
+    expect(qbo.requests.filter((request) => request.startsWith('create'))).toEqual([]);
+    expect(audit.records).toEqual([
+      expect.objectContaining({ outcome: 'waiting', detail: 'customer:cus_test1', stripeId: 'cn_post1' }),
+    ]);
+    expect(await waitsOf(stores)).toEqual([expect.objectContaining({ dependency: 'customer:cus_test1' })]);
+    // If the lease's owner died, sync-customer takes the lease over once it expires and its commit republishes.
+    expect(publisher.published.map((message) => message.topic)).toEqual(['test-stripe-customers']);
+  });
+
   it('asks Stripe nothing when the customer is posted already', async () => {
     const stores = memoryStores(tenant);
     stores.ledger.posted('acme', 'cus_test1', '7');
