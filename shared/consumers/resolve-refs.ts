@@ -45,7 +45,11 @@ export function createRefResolver(deps: RefResolverDeps) {
     const refs = collectRefs(operation.body);
     if (operation.target) collectRefs(operation.target, refs);
     const ids = new Map<string, string>();
-    for (const [text, ref] of refs) {
+    // Customers last: a document this one may wait for (the invoice a payment pays) writes its customer before
+    // itself, so the wait names the document and one wait covers both. A payment whose invoice enrich read names
+    // its customer first in the body; waiting for that first would be a second wait, for the invoice, after it.
+    const ordered = [...refs].sort(([, a], [, b]) => Number(a.kind === 'customer') - Number(b.kind === 'customer'));
+    for (const [text, ref] of ordered) {
       if (ref.kind === 'item') {
         ids.set(text, await deps.itemForProduct(tenant, qbo, ref.stripeId));
         continue;

@@ -62,7 +62,7 @@ async function expectBooked(stack: LocalStack, flow: Flow): Promise<void> {
     stack.tenants[0]!.realmId,
     flow.expected,
   );
-  expect(check).toEqual({ duplicates: 0, missing: 0, pennyMismatches: 0, examples: [] });
+  expect(check).toMatchObject({ duplicates: 0, missing: 0, pennyMismatches: 0, examples: [] });
   expect(await stack.archiver.count('audit_records', `"outcome" = 'parked'`)).toBe(0);
   expect(await accountBalance(stack, DEMO_ACCOUNT_IDS.stripeClearing)).toBe(0);
 }
@@ -150,6 +150,19 @@ describe('money flows end to end: Stripe → consumers (enrich reads Stripe) →
           : undefined,
       'the second invoice to post',
     );
+    // The application waits for the CreditMemo as a state, not a retry: creditmemo is asked of nobody (no
+    // Stripe object stands for it), the credit note's own event writes it and releases the waiter.
+    const noteId = String(note.data.object.id);
+    await waitFor(
+      async () =>
+        (await stack.archiver.count(
+          'audit_records',
+          `"stripeId" = '${secondId}' AND "outcome" = 'waiting' AND "detail" = 'creditmemo:${noteId}'`,
+        )) > 0
+          ? true
+          : undefined,
+      'the credit application to wait for its credit memo',
+    );
     expect(withMarker(stack, 'Payment', `${secondId}/credit`)).toHaveLength(0);
     await deliver(stack, [note, ...flow.events.filter((event) => event.type === 'payout.paid')]);
     await landed(stack, flow);
@@ -157,8 +170,9 @@ describe('money flows end to end: Stripe → consumers (enrich reads Stripe) →
     await expectBooked(stack, flow);
     const [invoice] = withMarker(stack, 'Invoice', secondId);
     expect(invoice?.Balance).toBe(0);
-    const [memo] = withMarker(stack, 'CreditMemo', String(note.data.object.id));
+    const [memo] = withMarker(stack, 'CreditMemo', noteId);
     expect(memo?.RemainingCredit).toBe(0);
+    expect(await stack.archiver.count('audit_records', `"stripeId" = '${secondId}' AND "outcome" = 'failed'`)).toBe(0);
   });
 
   it('a mixed credit note with tax: refund, out-of-band refund, pre-payment credit applied, the rest left as credit', async () => {

@@ -81,6 +81,15 @@ describe('resolve-refs', () => {
     });
   });
 
+  it('names the document, not its customer, when an operation waits for both: the document brings its customer', async () => {
+    const { resolveRefs, qbo } = setUp();
+    const operation = payment({
+      CustomerRef: { $ref: 'customer:cus_1' },
+      Line: [{ LinkedTxn: [{ TxnId: { $ref: 'invoice:in_1' } }] }],
+    });
+    expect(await resolveRefs(tenant, qbo, operation)).toMatchObject({ kind: 'missing', text: 'invoice:in_1' });
+  });
+
   it('finds nothing to reverse when the reversed object was never posted', async () => {
     const { resolveRefs, qbo } = setUp();
     const reversal = payment({}, { entity: 'Deposit', target: { $ref: 'deposit:po_1' } });
