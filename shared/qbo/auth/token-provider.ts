@@ -84,8 +84,11 @@ export function storedTokensFrom(response: OAuthTokenResponse, realmId: string, 
   };
 }
 
+/** Every token write rotates: the new pair becomes the latest version and versions before the previous one go. */
 export function writeStoredTokens(secrets: SecretStore, tenantId: string, tokens: StoredQboTokens): Promise<void> {
-  return secrets.write(secretNames.qboTokens(tenantId), JSON.stringify(tokens));
+  const name = secretNames.qboTokens(tenantId);
+  const value = JSON.stringify(tokens);
+  return secrets.rotate ? secrets.rotate(name, value) : secrets.write(name, value);
 }
 
 function notConnected(tenantId: string): QboAuthError {
@@ -134,7 +137,7 @@ export function createQboTokenProvider(props: QboTokenProviderProps): QboTokenPr
       throw error;
     }
     const next = storedTokensFrom(response, latest.realmId, now());
-    await props.secrets.write(secretName, JSON.stringify(next));
+    await writeStoredTokens(props.secrets, props.tenantId, next);
     cached = next;
     log.info({ realmId: next.realmId, expiresAt: next.expires_at }, 'qbo tokens refreshed');
     return next.access_token;
