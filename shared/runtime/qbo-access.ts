@@ -49,24 +49,34 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
   const clients = new Map<string, QboClient>();
   let oauth: Promise<QboOAuthClient> | undefined;
 
-  const oauthClient = (): Promise<QboOAuthClient> =>
-    (oauth ??= (async () => {
-      const raw = await runtime.secrets.read(secretNames.qboOAuthClient());
-      const app = raw ? (JSON.parse(raw) as { clientId?: string; clientSecret?: string; redirectUri?: string }) : {};
-      if (!app.clientId || !app.clientSecret) {
-        oauth = undefined;
-        throw new AuthError(`secret ${secretNames.qboOAuthClient()} is missing or incomplete`, {
-          code: 'oauth_client_missing',
-        });
-      }
-      return createIntuitOAuthClient({
-        clientId: app.clientId,
-        clientSecret: app.clientSecret,
-        redirectUri: app.redirectUri ?? 'http://localhost:8765/callback',
-        environment: runtime.config.qboEnvironment,
-        ...(options.simulatorUrl ? { endpoints: simulatorOAuthEndpoints(options.simulatorUrl) } : {}),
+  /**
+   * The OAuth app, read once per instance. Only a success is kept: a failed read (Secret Manager briefly
+   * unavailable, the secret not stored yet) is forgotten at once, so the next refresh reads again instead of
+   * failing on this instance until it is recycled.
+   */
+  const oauthClient = (): Promise<QboOAuthClient> => {
+    oauth ??= readOAuthApp().catch((error: unknown) => {
+      oauth = undefined;
+      throw error;
+    });
+    return oauth;
+  };
+
+  async function readOAuthApp(): Promise<QboOAuthClient> {
+    const raw = await runtime.secrets.read(secretNames.qboOAuthClient());
+    const app = raw ? (JSON.parse(raw) as { clientId?: string; clientSecret?: string; redirectUri?: string }) : {};
+    if (!app.clientId || !app.clientSecret)
+      throw new AuthError(`secret ${secretNames.qboOAuthClient()} is missing or incomplete`, {
+        code: 'oauth_client_missing',
       });
-    })());
+    return createIntuitOAuthClient({
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      redirectUri: app.redirectUri ?? 'http://localhost:8765/callback',
+      environment: runtime.config.qboEnvironment,
+      ...(options.simulatorUrl ? { endpoints: simulatorOAuthEndpoints(options.simulatorUrl) } : {}),
+    });
+  }
 
   return {
     async clientFor(tenant) {

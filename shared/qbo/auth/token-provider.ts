@@ -47,6 +47,9 @@ export interface QboTokenProvider extends QboAccessTokenSource {
   realmId(): Promise<string>;
 }
 
+/** How long one refresher holds the tenant's refresh lease; every OAuth call is bounded well inside it. */
+export const DEFAULT_REFRESH_LEASE_MS = 30_000;
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function toEpoch(value: unknown): number {
@@ -104,7 +107,7 @@ export function createQboTokenProvider(props: QboTokenProviderProps): QboTokenPr
   const now = props.now ?? Date.now;
   const sleep = props.sleep ?? defaultSleep;
   const margin = props.refreshMarginMs ?? 5 * 60_000;
-  const leaseTtlMs = props.leaseTtlMs ?? 30_000;
+  const leaseTtlMs = props.leaseTtlMs ?? DEFAULT_REFRESH_LEASE_MS;
   const leaseWaitMs = props.leaseWaitMs ?? 15_000;
   const pollMs = props.pollMs ?? 100;
   const owner = props.owner ?? randomUUID();
