@@ -26,7 +26,7 @@ import {
   composeBackfillHandler,
   composeConsumer,
   composeReplayHandler,
-  composeWebhookHandler,
+  composeWebhookServer,
 } from '../../shared/runtime/compose';
 import { createLogger } from '../../shared/observability/logger';
 import { LocalArchiver } from './archiver';
@@ -213,11 +213,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const nextPort = () => (ephemeral ? 0 : basePort + ++offset);
 
     const urls: Record<string, string> = {};
-    urls.webhook = await serve(
-      'stripe-webhook',
-      composeWebhookHandler(runtime, { logger: loggerFor('stripe-webhook') }),
-      basePort,
-    );
+    // The webhook runs on its own bounded server, as deployed (shared/ingest/public-server.ts).
+    const webhookServer = composeWebhookServer(runtime, { logger: loggerFor('stripe-webhook') });
+    servers.push(webhookServer);
+    urls.webhook = await listen(webhookServer, basePort);
     for (const entity of ENTITIES) {
       const consumer = composeConsumer(runtime, entity, {
         logger: loggerFor(ENTITY_CONSUMER[entity]),

@@ -4,7 +4,14 @@ import { runBackfill, type BackfillDeps } from '../backfill/backfill';
 import type { Config } from '../config/config';
 import { createEntityConsumer, type EntityConsumer, type StripeReader } from '../consumers/entity-consumer';
 import type { QboWriter } from '../consumers/qbo-port';
-import { createStripeWebhookHandler, WEBHOOK_FUNCTION_NAME } from '../ingest/webhook-handler';
+import type { Server } from 'node:http';
+import { createPublicServer } from '../ingest/public-server';
+import {
+  createStripeWebhookHandler,
+  DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+  WEBHOOK_FUNCTION_NAME,
+  type StripeWebhookHandler,
+} from '../ingest/webhook-handler';
 import { ENTITY_CONSUMER, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import { createCommandHandler } from '../replay/command-handler';
@@ -36,9 +43,11 @@ export interface WebhookOptions {
   /** The function's own logger where several functions share one runtime (the local stack). */
   logger?: Logger;
   cacheTtlMs?: number;
+  /** How long the body may take to arrive (10 s by default). */
+  bodyTimeoutMs?: number;
 }
 
-export function composeWebhookHandler(runtime: WebhookParts, options: WebhookOptions = {}): HttpHandler {
+export function composeWebhookHandler(runtime: WebhookParts, options: WebhookOptions = {}): StripeWebhookHandler {
   return createStripeWebhookHandler({
     publisher: runtime.publisher,
     secrets: runtime.secrets,
@@ -49,6 +58,18 @@ export function composeWebhookHandler(runtime: WebhookParts, options: WebhookOpt
     topicPrefix: runtime.config.topicPrefix,
     now: runtime.now,
     ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
+  });
+}
+
+/**
+ * The webhook on its own bounded HTTP server (ingest/public-server.ts), as it is deployed (a Cloud Run service
+ * running `node dist/functions/stripe-webhook.js`) and as the local stack, the benchmark and the tests serve it.
+ */
+export function composeWebhookServer(runtime: WebhookParts, options: WebhookOptions = {}): Server {
+  const handle = composeWebhookHandler(runtime, options);
+  return createPublicServer(handle, {
+    maxBodyBytes: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
   });
 }
 
@@ -173,8 +194,9 @@ function stripeClients(runtime: Pick<Runtime, 'secrets' | 'config'>, logger: Log
  * configuration error answers 500 with a log line instead of failing the module load).
  */
 export const deployedFunctions = {
-  async stripeWebhook(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
-    return composeWebhookHandler(await buildRuntime(WEBHOOK_FUNCTION_NAME, env));
+  async stripeWebhook(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; runtime: Runtime }> {
+    const runtime = await buildRuntime(WEBHOOK_FUNCTION_NAME, env);
+    return { server: composeWebhookServer(runtime), runtime };
   },
   async consumer(entity: Entity, env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
     return composeConsumer(await buildRuntime(ENTITY_CONSUMER[entity], env), entity).handle;

@@ -14,7 +14,10 @@ const grpc = (code: number, details: string) => Object.assign(new Error(`${code}
 
 describe('GCP permission failures are ours, not the tenant’s', () => {
   it.each([
-    [grpc(7, 'PERMISSION_DENIED: Permission denied on resource project p (or it may not exist).'), 'gcp_permission_denied'],
+    [
+      grpc(7, 'PERMISSION_DENIED: Permission denied on resource project p (or it may not exist).'),
+      'gcp_permission_denied',
+    ],
     [grpc(16, 'UNAUTHENTICATED: Request had invalid authentication credentials.'), 'gcp_unauthenticated'],
   ])('classifies %p as retryable %s', (error, code) => {
     const failure = classifyError(error);
