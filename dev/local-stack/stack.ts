@@ -28,6 +28,7 @@ import {
   composeReplayHandler,
   composeWebhookServer,
 } from '../../shared/runtime/compose';
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../shared/consumers/push-auth';
 import { createLogger } from '../../shared/observability/logger';
 import { LocalArchiver } from './archiver';
 import { injectCommitCrashes } from './crash-injection';
@@ -219,6 +220,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     urls.webhook = await listen(webhookServer, basePort);
     for (const entity of ENTITIES) {
       const consumer = composeConsumer(runtime, entity, {
+        // The emulator's pushes carry no OIDC token: the one place verification is off (DESIGN section 10).
+        pushAuth: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
         logger: loggerFor(ENTITY_CONSUMER[entity]),
         stores: consumerStores,
         qboAccess,

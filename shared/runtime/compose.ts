@@ -3,6 +3,7 @@ import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import { runBackfill, type BackfillDeps } from '../backfill/backfill';
 import type { Config } from '../config/config';
 import { createEntityConsumer, type EntityConsumer, type StripeReader } from '../consumers/entity-consumer';
+import { pushAuthFromEnv, type PushAuthenticator } from '../consumers/push-auth';
 import type { QboWriter } from '../consumers/qbo-port';
 import type { Server } from 'node:http';
 import { createPublicServer } from '../ingest/public-server';
@@ -92,9 +93,14 @@ export interface ConsumerOptions {
   instanceId?: string;
   maxDeliveryAttempts?: number;
   leaseMs?: number;
+  /**
+   * Who may push: the deployed consumer's OIDC verifier (pushAuthFromEnv), or, in the local stack only, the
+   * emulator's unauthenticated pushes. Required: there is no default to fall back on.
+   */
+  pushAuth: PushAuthenticator;
 }
 
-export function composeConsumer(runtime: HandlerParts, entity: Entity, options: ConsumerOptions = {}): EntityConsumer {
+export function composeConsumer(runtime: HandlerParts, entity: Entity, options: ConsumerOptions): EntityConsumer {
   const stripe = options.stripe === null ? undefined : (options.stripe ?? createStripeReader(runtime));
   return createEntityConsumer({
     entity,
@@ -109,6 +115,7 @@ export function composeConsumer(runtime: HandlerParts, entity: Entity, options: 
     ...(stripe ? { stripe } : {}),
     now: runtime.now,
     instanceId: options.instanceId ?? randomUUID().slice(0, 8),
+    pushAuth: options.pushAuth,
     ...(options.maxDeliveryAttempts !== undefined ? { maxDeliveryAttempts: options.maxDeliveryAttempts } : {}),
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
   });
@@ -199,7 +206,8 @@ export const deployedFunctions = {
     return { server: composeWebhookServer(runtime), runtime };
   },
   async consumer(entity: Entity, env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
-    return composeConsumer(await buildRuntime(ENTITY_CONSUMER[entity], env), entity).handle;
+    const pushAuth = pushAuthFromEnv(env);
+    return composeConsumer(await buildRuntime(ENTITY_CONSUMER[entity], env), entity, { pushAuth }).handle;
   },
   async replay(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
     return composeReplayHandler(await buildRuntime(REPLAY_FUNCTION_NAME, env));
