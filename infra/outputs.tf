@@ -1,6 +1,6 @@
 output "webhook_url" {
   description = "Stripe webhook base URL; register <webhook_url>/<tenantId> as the endpoint for each tenant."
-  value       = google_cloudfunctions2_function.function["stripe-webhook"].url
+  value       = google_cloud_run_v2_service.public["stripe-webhook"].uri
 }
 
 output "bigquery_dataset" {
@@ -24,6 +24,6 @@ output "dead_letter_archive_subscriptions" {
 }
 
 output "function_service_accounts" {
-  description = "Runtime service account of each function."
+  description = "Runtime service account of each function and public service."
   value       = { for k, sa in google_service_account.function : k => sa.email }
 }
