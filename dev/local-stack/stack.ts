@@ -233,7 +233,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       urls[ENTITY_CONSUMER[entity]] = await serve(ENTITY_CONSUMER[entity], consumer.handle, nextPort());
     }
     urls.archiver = await serve('archiver', archiver.handler(), nextPort());
-    urls.replay = await serve('replay', composeReplayHandler(runtime, { logger: loggerFor('replay') }), nextPort());
+    urls.replay = await serve(
+      'replay',
+      composeReplayHandler(runtime, { logger: loggerFor('replay'), qboAccess }),
+      nextPort(),
+    );
     urls.backfill = await serve(
       'backfill',
       composeBackfillHandler(runtime, { logger: loggerFor('backfill') }),

@@ -132,9 +132,13 @@ function qboWriters(runtime: HandlerParts, options: ConsumerOptions): (tenant: T
 
 export function composeReplayHandler(
   runtime: HandlerParts,
-  options: { logger?: Logger } & Partial<Pick<ReplayDeps, 'stripeFor'>> = {},
+  options: { logger?: Logger; qboAccess?: QboAccess } & Partial<Pick<ReplayDeps, 'stripeFor'>> = {},
 ): HttpHandler {
   const logger = options.logger ?? runtime.logger;
+  // Replay keeps idle tenants' QBO connections alive (QboAccess.upkeep): Intuit's OAuth, or the stack's simulator.
+  const qboAccess =
+    options.qboAccess ??
+    createQboAccess({ runtime, baseUrl: runtime.config.qboBaseUrl ?? intuitApiBase(runtime.config.qboEnvironment) });
   const deps: ReplayDeps = {
     functionName: REPLAY_FUNCTION_NAME,
     tenants: runtime.stores.tenants,
@@ -148,6 +152,7 @@ export function composeReplayHandler(
     logger,
     topicPrefix: runtime.config.topicPrefix,
     now: runtime.now,
+    qboTokenUpkeep: (tenant) => qboAccess.upkeep(tenant),
   };
   return createCommandHandler({
     functionName: REPLAY_FUNCTION_NAME,

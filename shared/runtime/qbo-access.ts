@@ -6,7 +6,14 @@ import {
   type OAuthTokenResponse,
   type QboOAuthClient,
 } from '../qbo/auth/intuit-oauth-client';
-import { createQboTokenProvider, storedTokensFrom, writeStoredTokens } from '../qbo/auth/token-provider';
+import { DAY_MS, PROACTIVE_REFRESH_DAYS, recordQboTokenHealth, type QboTokenHealth } from '../qbo/auth/token-health';
+import {
+  createQboTokenProvider,
+  storedTokensFrom,
+  writeStoredTokens,
+  type QboTokenProvider,
+} from '../qbo/auth/token-provider';
+import { QboAuthError } from '../qbo/faults';
 import { createQboClient, type QboClient } from '../qbo/client/qbo-client';
 import { createRealmRateLimiter } from '../qbo/client/rate-limiter';
 import type { QboEntityName } from '../qbo/entities';
@@ -33,6 +40,11 @@ export interface QboAccessOptions {
 export interface QboAccess {
   clientFor(tenant: TenantSettings): Promise<QboClient>;
   storeTokens(tenantId: string, realmId: string, issued: OAuthTokenResponse): Promise<void>;
+  /**
+   * The daily check of a tenant's connection (replay calls it): refreshes a refresh token with fewer than
+   * PROACTIVE_REFRESH_DAYS left, and records the days left in sync state (`qbo-token-health:<tenantId>`).
+   */
+  upkeep(tenant: TenantSettings): Promise<QboTokenHealth>;
 }
 
 /**
@@ -47,6 +59,7 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
   // Refreshers of one tenant take turns under a sync-state lease (DESIGN section 7).
   const lease = new SyncStateLease(runtime.stores.syncState);
   const clients = new Map<string, QboClient>();
+  const providers = new Map<string, QboTokenProvider>();
   let oauth: Promise<QboOAuthClient> | undefined;
 
   /**
@@ -78,17 +91,26 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
     });
   }
 
-  return {
-    async clientFor(tenant) {
-      const cached = clients.get(tenant.tenantId);
-      if (cached) return cached;
-      const tokens = createQboTokenProvider({
-        tenantId: tenant.tenantId,
+  function providerFor(tenantId: string): QboTokenProvider {
+    let provider = providers.get(tenantId);
+    if (!provider) {
+      provider = createQboTokenProvider({
+        tenantId,
         secrets: runtime.secrets,
         oauth: { refresh: async (refreshToken) => (await oauthClient()).refresh(refreshToken) },
         lease,
         logger: runtime.logger,
       });
+      providers.set(tenantId, provider);
+    }
+    return provider;
+  }
+
+  return {
+    async clientFor(tenant) {
+      const cached = clients.get(tenant.tenantId);
+      if (cached) return cached;
+      const tokens = providerFor(tenant.tenantId);
       const client = createQboClient({
         baseUrl: options.baseUrl,
         realmId: tenant.qbo.realmId,
@@ -101,6 +123,38 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
     },
     async storeTokens(tenantId, realmId, issued) {
       await writeStoredTokens(runtime.secrets, tenantId, storedTokensFrom(issued, realmId, Date.now()));
+    },
+    async upkeep(tenant) {
+      const checkedAt = new Date();
+      const health: QboTokenHealth = {
+        schemaVersion: 1,
+        tenantId: tenant.tenantId,
+        checkedAt: checkedAt.toISOString(),
+      };
+      try {
+        const result = await providerFor(tenant.tenantId).refreshIfExpiringWithin(PROACTIVE_REFRESH_DAYS * DAY_MS);
+        health.refreshExpiresAt = new Date(result.refreshExpiresAt).toISOString();
+        health.refreshDaysLeft = Math.floor((result.refreshExpiresAt - checkedAt.getTime()) / DAY_MS);
+        if (result.refreshed) health.refreshedAt = new Date().toISOString();
+      } catch (error) {
+        health.problem =
+          error instanceof QboAuthError
+            ? error.code === 'qbo_not_connected'
+              ? 'not_connected'
+              : 'invalid_grant'
+            : 'refresh_failed';
+      }
+      await recordQboTokenHealth(runtime.stores.syncState, health);
+      runtime.logger.info(
+        {
+          tenantId: tenant.tenantId,
+          qboRefreshDaysLeft: health.refreshDaysLeft,
+          refreshed: health.refreshedAt !== undefined ? 1 : 0,
+          reason: health.problem,
+        },
+        'qbo connection checked',
+      );
+      return health;
     },
   };
 }
