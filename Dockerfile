@@ -1,7 +1,8 @@
-# The public services' image (infra/public-services.tf): the Stripe webhook on its own bounded HTTP server
-# (shared/ingest/public-server.ts) instead of functions-framework. Same source and build as the functions
+# The public services' image (infra/public-services.tf): the Stripe webhook and the QBO connect callback, each on
+# the bounded HTTP server (shared/ingest/public-server.ts) instead of functions-framework. Same source and build as the functions
 # (`npm run build:functions`: functions/, shared/, schemas/ only); Cloud Run picks the script per service:
-#   node dist/functions/stripe-webhook.js
+#   node dist/functions/stripe-webhook.js   (stripe-webhook)
+#   node dist/functions/qbo-connect.js      (qbo-connect, the OAuth callback for production connects)
 # Built and pushed by cloudbuild.yaml and infra/deploy.sh before `terraform apply`.
 
 FROM node:22-slim AS build

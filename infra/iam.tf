@@ -19,8 +19,9 @@ locals {
   ]...)
 
   # Every function reads and writes Firestore: ledger and review queue (consumers), cursors, checkpoints and token
-  # health (replay, backfill). The webhook only reads tenant settings: viewer (firestore_viewer below).
-  firestore_users = keys(local.functions)
+  # health (replay, backfill); qbo-connect closes the connect flows it completes. The webhook only reads tenant
+  # settings: viewer (firestore_viewer below).
+  firestore_users = concat(keys(local.functions), ["qbo-connect"])
 }
 
 resource "google_pubsub_topic_iam_member" "function_publisher" {

@@ -92,6 +92,15 @@ locals {
       max_instances = var.webhook_max_instances
       concurrency   = 40
     }
+    # Intuit's https redirect for production connects (`stripe-qbo connect-qbo`): a browser lands here once per
+    # connect, so one small instance is plenty.
+    "qbo-connect" = {
+      script        = "dist/functions/qbo-connect.js"
+      timeout       = 60
+      memory        = "512Mi"
+      max_instances = 1
+      concurrency   = 10
+    }
   }
 
   # Every runtime identity: one service account per function and per public service.

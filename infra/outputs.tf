@@ -3,6 +3,11 @@ output "webhook_url" {
   value       = google_cloud_run_v2_service.public["stripe-webhook"].uri
 }
 
+output "qbo_connect_callback_url" {
+  description = "QBO OAuth redirect URI for production connects: register it in the Intuit app and set it as redirectUri in the qbo-oauth-client secret."
+  value       = "${google_cloud_run_v2_service.public["qbo-connect"].uri}/callback"
+}
+
 output "bigquery_dataset" {
   description = "BigQuery dataset holding audit_records, link_records, events_archive, dead_letters and the views."
   value       = google_bigquery_dataset.stripe_qbo.dataset_id

@@ -62,6 +62,16 @@ resource "google_cloud_run_v2_service" "public" {
   depends_on = [google_project_service.required]
 }
 
+# Intuit sends the person's browser back here after consent; the callback completes only a flow an operator opened
+# (its state is in the store), so being public lets nobody connect a company on their own.
+resource "google_cloud_run_v2_service_iam_member" "qbo_connect_public" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.public["qbo-connect"].name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
 # Stripe cannot present Google credentials; the webhook authenticates it by the Stripe-Signature instead.
 resource "google_cloud_run_v2_service_iam_member" "webhook_public" {
   project  = var.project_id

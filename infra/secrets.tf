@@ -17,6 +17,8 @@ locals {
   # Who holds a tenant's QBO connection: the consumers (they refresh tokens as they sync) and replay (it refreshes
   # an idle tenant's refresh token before it expires, DESIGN section 7).
   qbo_token_holders = concat(local.consumers, ["replay"])
+  # And who stores a first token pair: the qbo-connect callback (it needs the app, never the tokens it replaces).
+  qbo_connectors = concat(local.qbo_token_holders, ["qbo-connect"])
 
   # Secret kind → who may read it, and who rotates it (stores a new version and destroys those before the previous
   # one: each refreshed QBO token pair, DESIGN section 7). Nobody else adds versions: values are set out of band.
@@ -24,12 +26,12 @@ locals {
     webhook          = ["stripe-webhook"]
     stripe_api_key   = local.stripe_readers
     qbo_tokens       = local.qbo_token_holders
-    qbo_oauth_client = local.qbo_token_holders
+    qbo_oauth_client = local.qbo_connectors
   }
   secret_rotators = {
     webhook          = []
     stripe_api_key   = []
-    qbo_tokens       = local.qbo_token_holders
+    qbo_tokens       = local.qbo_connectors
     qbo_oauth_client = []
   }
 

@@ -20,7 +20,9 @@ import { runReplay, type ReplayDeps } from '../replay/replay';
 import type { Stores } from '../stores/ports';
 import { createStripeClientFactory } from '../stripe/client';
 import type { HttpHandler } from './lazy-handler';
-import { createQboAccess, intuitApiBase, type QboAccess } from './qbo-access';
+import { createQboAccess, intuitApiBase, qboOAuthClientFromSecret, type QboAccess } from './qbo-access';
+import type { QboOAuthEndpoints } from '../qbo/auth/intuit-oauth-client';
+import { createQboConnectCallbackHandler } from '../qbo/auth/connect-callback';
 import { buildRuntime, type Runtime } from './runtime';
 import { createStripeReader } from './stripe-reader';
 
@@ -33,6 +35,7 @@ import { createStripeReader } from './stripe-reader';
 
 export const REPLAY_FUNCTION_NAME = 'replay';
 export const BACKFILL_FUNCTION_NAME = 'backfill';
+export const QBO_CONNECT_FUNCTION_NAME = 'qbo-connect';
 
 /** What the webhook is built from. */
 export type WebhookParts = Pick<Runtime, 'publisher' | 'secrets' | 'audit' | 'logger' | 'validators' | 'now'> & {
@@ -72,6 +75,27 @@ export function composeWebhookServer(runtime: WebhookParts, options: WebhookOpti
     maxBodyBytes: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
   });
+}
+
+/**
+ * The `qbo-connect` service: Intuit's https redirect for production connects (shared/qbo/auth/connect-flow.ts), on
+ * the same bounded server as the webhook. GET only, so any body is refused.
+ */
+export function composeQboConnectServer(
+  runtime: Pick<Runtime, 'secrets' | 'logger' | 'now'> & {
+    stores: Pick<Stores, 'syncState'>;
+    config: Pick<Config, 'qboEnvironment'>;
+  },
+  options: { oauthEndpoints?: Partial<QboOAuthEndpoints>; logger?: Logger } = {},
+): Server {
+  const handle = createQboConnectCallbackHandler({
+    syncState: runtime.stores.syncState,
+    secrets: runtime.secrets,
+    oauth: () => qboOAuthClientFromSecret(runtime.secrets, runtime.config.qboEnvironment, options.oauthEndpoints),
+    logger: options.logger ?? runtime.logger,
+    now: () => runtime.now().getTime(),
+  });
+  return createPublicServer(handle, { maxBodyBytes: 0 });
 }
 
 /** What a consumer, replay and backfill are built from. */
@@ -209,6 +233,10 @@ export const deployedFunctions = {
   async stripeWebhook(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; runtime: Runtime }> {
     const runtime = await buildRuntime(WEBHOOK_FUNCTION_NAME, env);
     return { server: composeWebhookServer(runtime), runtime };
+  },
+  async qboConnect(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; runtime: Runtime }> {
+    const runtime = await buildRuntime(QBO_CONNECT_FUNCTION_NAME, env);
+    return { server: composeQboConnectServer(runtime), runtime };
   },
   async consumer(entity: Entity, env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
     const pushAuth = pushAuthFromEnv(env);

@@ -5,6 +5,7 @@ import {
   simulatorOAuthEndpoints,
   type OAuthTokenResponse,
   type QboOAuthClient,
+  type QboOAuthEndpoints,
 } from '../qbo/auth/intuit-oauth-client';
 import { DAY_MS, PROACTIVE_REFRESH_DAYS, recordQboTokenHealth, type QboTokenHealth } from '../qbo/auth/token-health';
 import {
@@ -17,7 +18,7 @@ import { QboAuthError } from '../qbo/faults';
 import { createQboClient, type QboClient } from '../qbo/client/qbo-client';
 import { createRealmRateLimiter } from '../qbo/client/rate-limiter';
 import type { QboEntityName } from '../qbo/entities';
-import { secretNames } from '../secrets/secret-store';
+import { secretNames, type SecretStore } from '../secrets/secret-store';
 import { SyncStateLease } from '../stores/lease';
 import type { Runtime } from './runtime';
 
@@ -25,6 +26,31 @@ export function intuitApiBase(environment: 'sandbox' | 'production'): string {
   return environment === 'production'
     ? 'https://quickbooks.api.intuit.com'
     : 'https://sandbox-quickbooks.api.intuit.com';
+}
+
+/**
+ * The OAuth app from the `qbo-oauth-client` secret (`{"clientId","clientSecret","redirectUri"?}`). The redirect URI
+ * matters only to the code exchange (connect-qbo, the qbo-connect callback), which must send the one the consent
+ * page was opened with.
+ */
+export async function qboOAuthClientFromSecret(
+  secrets: SecretStore,
+  environment: 'sandbox' | 'production',
+  endpoints?: Partial<QboOAuthEndpoints>,
+): Promise<QboOAuthClient> {
+  const raw = await secrets.read(secretNames.qboOAuthClient());
+  const app = raw ? (JSON.parse(raw) as { clientId?: string; clientSecret?: string; redirectUri?: string }) : {};
+  if (!app.clientId || !app.clientSecret)
+    throw new AuthError(`secret ${secretNames.qboOAuthClient()} is missing or incomplete`, {
+      code: 'oauth_client_missing',
+    });
+  return createIntuitOAuthClient({
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUri: app.redirectUri ?? 'http://localhost:8765/callback',
+    environment,
+    ...(endpoints ? { endpoints } : {}),
+  });
 }
 
 export interface QboAccessOptions {
@@ -75,21 +101,12 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
     return oauth;
   };
 
-  async function readOAuthApp(): Promise<QboOAuthClient> {
-    const raw = await runtime.secrets.read(secretNames.qboOAuthClient());
-    const app = raw ? (JSON.parse(raw) as { clientId?: string; clientSecret?: string; redirectUri?: string }) : {};
-    if (!app.clientId || !app.clientSecret)
-      throw new AuthError(`secret ${secretNames.qboOAuthClient()} is missing or incomplete`, {
-        code: 'oauth_client_missing',
-      });
-    return createIntuitOAuthClient({
-      clientId: app.clientId,
-      clientSecret: app.clientSecret,
-      redirectUri: app.redirectUri ?? 'http://localhost:8765/callback',
-      environment: runtime.config.qboEnvironment,
-      ...(options.simulatorUrl ? { endpoints: simulatorOAuthEndpoints(options.simulatorUrl) } : {}),
-    });
-  }
+  const readOAuthApp = () =>
+    qboOAuthClientFromSecret(
+      runtime.secrets,
+      runtime.config.qboEnvironment,
+      options.simulatorUrl ? simulatorOAuthEndpoints(options.simulatorUrl) : undefined,
+    );
 
   function providerFor(tenantId: string): QboTokenProvider {
     let provider = providers.get(tenantId);

@@ -124,8 +124,26 @@ describe('QBO token rotation', () => {
     expect(holders).toContain('replay');
     const accessors = tf.locals.secret_accessors as Record<string, unknown>;
     expect(accessors.qbo_tokens).toBe('${local.qbo_token_holders}');
-    expect(accessors.qbo_oauth_client).toBe('${local.qbo_token_holders}');
-    expect((tf.locals.secret_rotators as Record<string, unknown>).qbo_tokens).toBe('${local.qbo_token_holders}');
+    expect(accessors.qbo_oauth_client).toBe('${local.qbo_connectors}');
+    expect((tf.locals.secret_rotators as Record<string, unknown>).qbo_tokens).toBe('${local.qbo_connectors}');
+    expect(tf.locals.qbo_connectors).toBe('${concat(local.qbo_token_holders, ["qbo-connect"])}');
+  });
+});
+
+describe('the QBO connect callback', () => {
+  it('is a public service on the same bounded server, with what completing a connect needs and no more', () => {
+    const services = tf.locals.public_services as Record<string, { script: string }>;
+    expect(services['qbo-connect']?.script).toBe('dist/functions/qbo-connect.js');
+    expect(existsSync(join(repoRoot, 'functions', 'qbo-connect.ts'))).toBe(true);
+    expect(resource(tf, 'google_cloud_run_v2_service_iam_member', 'qbo_connect_public')).toMatchObject({
+      name: '${google_cloud_run_v2_service.public["qbo-connect"].name}',
+      member: 'allUsers',
+    });
+    expect(String(tf.locals.firestore_users)).toContain('qbo-connect');
+    expect(String(tf.locals.qbo_token_holders)).not.toContain('qbo-connect');
+    expect(tf.outputs.qbo_connect_callback_url?.value).toBe(
+      '${google_cloud_run_v2_service.public["qbo-connect"].uri}/callback',
+    );
   });
 });
 
@@ -165,6 +183,7 @@ describe('infra/README.md', () => {
     expect(section.length).toBeGreaterThan(200);
     for (const account of [
       'fn-stripe-webhook',
+      'fn-qbo-connect',
       'fn-sync-customer',
       'fn-replay',
       'fn-backfill',

@@ -186,7 +186,11 @@ describe('Terraform (parsed offline with @cdktf/hcl2json)', () => {
       for (const [name, body] of Object.entries(byName))
         for (const [, value] of strings(body))
           if (/allUsers|allAuthenticatedUsers/.test(value)) publicGrants.push(`${type}.${name}`);
-    expect(publicGrants).toEqual(['google_cloud_run_v2_service_iam_member.webhook_public']);
+    // The webhook (Stripe) and the QBO connect callback (the person's browser, back from Intuit): issue #17.
+    expect(publicGrants.sort()).toEqual([
+      'google_cloud_run_v2_service_iam_member.qbo_connect_public',
+      'google_cloud_run_v2_service_iam_member.webhook_public',
+    ]);
     expect(resource(tf, 'google_cloud_run_v2_service_iam_member', 'webhook_public')).toMatchObject({
       name: '${google_cloud_run_v2_service.public["stripe-webhook"].name}',
       role: 'roles/run.invoker',
