@@ -18,8 +18,8 @@ import { webhookError, type WebhookReply } from './webhook-replies';
  *   - an undeclared (chunked) body is counted as it arrives and refused the moment it passes the limit;
  *   - a body that has not arrived within the read deadline is refused (408), so a slow sender holds a connection
  *     for seconds, not the platform's minutes.
- * A refused request gets its JSON answer at once; what more it sends is read and thrown away for a moment (so the
- * client sees the answer instead of a reset), then the socket is destroyed.
+ * A refused request gets its JSON answer at once with `Connection: close`; what more it sends is read and thrown
+ * away for a moment (so the client sees the answer instead of a reset), then the socket is destroyed.
  */
 export interface PublicRequest {
   method: string;
@@ -93,7 +93,7 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-function write(res: ServerResponse, reply: PublicReply): void {
+function write(res: ServerResponse, reply: PublicReply, close = false): void {
   const html = typeof reply.body === 'string';
   const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
   res.statusCode = reply.status;
@@ -101,30 +101,35 @@ function write(res: ServerResponse, reply: PublicReply): void {
   res.setHeader('cache-control', 'no-store');
   res.setHeader('x-content-type-options', 'nosniff');
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (close) res.setHeader('connection', 'close');
   res.setHeader('content-length', Buffer.byteLength(text));
   res.end(text);
 }
 
 /**
- * Answers, then reads (and drops) what more the client sends, for a moment, then hangs up if it has not stopped.
- * No `Connection: close`: with it Node destroys the socket as soon as the answer is flushed, while the client is
- * still sending, and the reset that follows discards the answer on the client's side before it is read.
+ * Answers with `Connection: close` (the unread rest of the body makes the connection unusable for another request),
+ * then closes like nginx's lingering close: our side is ended after the answer, and what more the client sends is
+ * read and thrown away for a moment before the socket is destroyed. Node's own close for `Connection: close`
+ * destroys the socket as soon as the answer is flushed; with unread data still arriving that sends a reset, and the
+ * reset discards the answer on the client's side before it is read. So this socket's destroySoon (what Node calls
+ * there) is replaced for this one connection.
  */
 function refuse(req: IncomingMessage, res: ServerResponse, reply: PublicReply): void {
-  res.once('finish', () => {
-    if (req.complete) return;
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
     let drained = 0;
-    const hangUp = () => req.socket.destroy();
-    const timer = setTimeout(hangUp, DRAIN_MS);
+    const timer = setTimeout(() => socket.destroy(), DRAIN_MS);
     timer.unref();
-    req.on('data', (chunk: Buffer) => {
+    socket.once('close', () => clearTimeout(timer));
+    socket.on('data', (chunk: Buffer) => {
       drained += chunk.length;
-      if (drained > DRAIN_BYTES) hangUp();
+      if (drained > DRAIN_BYTES) socket.destroy();
     });
-    req.once('end', () => clearTimeout(timer));
-    req.resume();
-  });
-  write(res, reply);
+  };
+  // The body's bytes still reach the request object: let them flow and drop them.
+  req.resume();
+  write(res, reply, true);
 }
 
 function pathAndQuery(url: string | undefined): { path: string; query: string } {

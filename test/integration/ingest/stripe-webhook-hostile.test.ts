@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { signStripeEvent } from '../../../shared/ingest/stripe-signature';
 import { CONNECT_WEBHOOK_SECRET_NAME } from '../../../shared/ingest/webhook-handler';
 import { secretNames, type SecretStore } from '../../../shared/secrets/secret-store';
 import { buildTenantSettings } from '../../support/tenants';
+import { repeat, sendRaw as send } from '../../support/raw-http';
 import { FIXTURE_DIR, WebhookHarness, type MemorySecretStore } from './support';
 
 /**
@@ -17,71 +18,6 @@ const SECRET = 'whsec_acme_hostile';
 const customerCreated = readFileSync(join(FIXTURE_DIR, 'event-customer.created.json'), 'utf8');
 const payoutPaid = readFileSync(join(FIXTURE_DIR, 'event-payout.paid.json'), 'utf8');
 const MiB = 1024 * 1024;
-
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  /** Body bytes the client had written when the answer arrived. */
-  bytesSentBeforeAnswer: number;
-}
-
-/**
- * A raw HTTP/1.1 request: headers as given, then `body` chunks written one by one, stopping as soon as the answer
- * arrives (a server that refuses early must not have to wait for the rest). `stallAfter` stops writing (without
- * ending) after that many chunks.
- */
-function send(
-  url: string,
-  options: { path: string; headers: Record<string, string | number>; chunks: Iterable<Buffer>; stallAfter?: number },
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const target = new URL(options.path, url);
-    const req = httpRequest(
-      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: options.headers },
-      (res) => {
-        answered = true;
-        const at = sent;
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, bytesSentBeforeAnswer: at }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    void (async () => {
-      let index = 0;
-      for (const chunk of options.chunks) {
-        if (answered || req.destroyed) return;
-        if (options.stallAfter !== undefined && index >= options.stallAfter) return;
-        index += 1;
-        const more = req.write(chunk);
-        sent += chunk.length;
-        if (!more)
-          await new Promise<void>((done) => {
-            const timer = setTimeout(done, 50);
-            req.once('drain', () => {
-              clearTimeout(timer);
-              done();
-            });
-          });
-        await new Promise((done) => setImmediate(done));
-      }
-      if (!answered && !req.destroyed) req.end();
-    })();
-  });
-}
-
-function* repeat(chunk: Buffer, times: number): Generator<Buffer> {
-  for (let i = 0; i < times; i += 1) yield chunk;
-}
 
 /** Like Secret Manager: a secret the caller may not read (any name not granted) answers PERMISSION_DENIED. */
 class GrantedSecrets implements SecretStore {
