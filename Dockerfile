@@ -8,8 +8,10 @@
 FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-# --ignore-scripts: `prepare` would build dev/ and bench/, which are not in this image.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# --ignore-scripts: `prepare` would build dev/ and bench/, which are not in this image. `npm install`, not `npm ci`,
+# for the reason .ci/run gives (this npm keeps only the current platform's optional binaries in the lock, which
+# `npm ci` then calls out of sync); it still installs the locked versions.
+RUN npm install --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY functions ./functions
 COPY shared ./shared
