@@ -26,8 +26,9 @@ import {
   composeBackfillHandler,
   composeConsumer,
   composeReplayHandler,
-  composeWebhookHandler,
+  composeWebhookServer,
 } from '../../shared/runtime/compose';
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../shared/consumers/push-auth';
 import { createLogger } from '../../shared/observability/logger';
 import { LocalArchiver } from './archiver';
 import { injectCommitCrashes } from './crash-injection';
@@ -211,13 +212,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const nextPort = () => (ephemeral ? 0 : basePort + ++offset);
 
     const urls: Record<string, string> = {};
-    urls.webhook = await serve(
-      'stripe-webhook',
-      composeWebhookHandler(runtime, { logger: loggerFor('stripe-webhook') }),
-      basePort,
-    );
+    // The webhook runs on its own bounded server, as deployed (shared/ingest/public-server.ts).
+    const webhookServer = composeWebhookServer(runtime, { logger: loggerFor('stripe-webhook') });
+    servers.push(webhookServer);
+    urls.webhook = await listen(webhookServer, basePort);
     for (const entity of ENTITIES) {
       const consumer = composeConsumer(runtime, entity, {
+        // The emulator's pushes carry no OIDC token: the one place verification is off (DESIGN section 10).
+        pushAuth: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
         logger: loggerFor(ENTITY_CONSUMER[entity]),
         stores: consumerStores,
         qboAccess,
@@ -229,7 +231,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       urls[ENTITY_CONSUMER[entity]] = await serve(ENTITY_CONSUMER[entity], consumer.handle, nextPort());
     }
     urls.archiver = await serve('archiver', archiver.handler(), nextPort());
-    urls.replay = await serve('replay', composeReplayHandler(runtime, { logger: loggerFor('replay') }), nextPort());
+    urls.replay = await serve(
+      'replay',
+      composeReplayHandler(runtime, { logger: loggerFor('replay'), qboAccess }),
+      nextPort(),
+    );
     urls.backfill = await serve(
       'backfill',
       composeBackfillHandler(runtime, { logger: loggerFor('backfill') }),

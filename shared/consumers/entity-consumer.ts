@@ -9,6 +9,7 @@ import { createExecutor } from './execute';
 import { createFailurePolicy } from './failure-policy';
 import { createSyncPipeline } from './pipeline';
 import { createProductItemLookup } from './product-items';
+import type { PushAuthenticator } from './push-auth';
 import { createPushHandler } from './push-handler';
 import type { QboWriter } from './qbo-port';
 import { createRecorder } from './record';
@@ -34,6 +35,8 @@ export interface ConsumerDeps {
   now(): Date;
   /** Identifies this instance as a lease owner. */
   instanceId: string;
+  /** Verifies each push's OIDC token (push-auth.ts); required, so no consumer is built without a decision. */
+  pushAuth: PushAuthenticator;
   /** The subscription's maxDeliveryAttempts: the attempt that reaches it is audited as dead-lettered. */
   maxDeliveryAttempts?: number;
   /**
@@ -95,6 +98,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     logger: deps.logger,
     validators: deps.validators,
     recorder,
+    authenticate: deps.pushAuth,
     sync: syncEvent,
     onFailure: createFailurePolicy({
       recorder,

@@ -9,6 +9,7 @@ import { publishEntityEvent } from '../messaging/entity-events';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, Ledger, ReviewQueue, SyncStateStore, TenantStore, WaitList } from '../stores/ports';
 import { ledgerKeyOf, POSTING_EVENT_TYPES } from '../catalogue/event-catalogue';
+import type { QboTokenHealth } from '../qbo/auth/token-health';
 import type { StripeApiClient } from '../stripe/ports';
 import { isHandledEventType } from '../stripe/event-types';
 import { sweepWaits } from './wait-sweep';
@@ -63,6 +64,11 @@ export interface ReplayDeps {
   logger: Logger;
   topicPrefix: string;
   now: () => Date;
+  /**
+   * The daily check of each tenant's QBO connection (QboAccess.upkeep): refreshes a refresh token nearing expiry,
+   * which nothing else does for an idle tenant, and records the days left. Absent where replay holds no QBO access.
+   */
+  qboTokenUpkeep?: (tenant: TenantSettings) => Promise<QboTokenHealth>;
 }
 
 async function postedOperations(ledger: Ledger, tenantId: string): Promise<Map<string, Set<string>>> {
@@ -116,6 +122,7 @@ export async function runReplay(deps: ReplayDeps, command: ReplayCommand): Promi
       return { ...emptySummary(tenant.tenantId), failed: 1 };
     });
     summaries.push(summary);
+    await upkeepQboConnection(deps, tenant);
     deps.logger.info({ ...summary }, 'replay summary');
     await deps.audit
       .record({
@@ -249,6 +256,27 @@ async function sweepTenantWaits(
       detail: JSON.stringify(sweep),
     })
     .catch(() => undefined);
+}
+
+/**
+ * Keeps an idle tenant's QBO connection alive (its refresh token expires ~101 days after the last refresh). Never
+ * fails the replay: a connection Intuit refuses marks the tenant needs_reauth (a QBO auth failure, the one kind
+ * that may), anything else is reported in the health record and tried again tomorrow.
+ */
+async function upkeepQboConnection(deps: ReplayDeps, tenant: TenantSettings): Promise<void> {
+  if (!deps.qboTokenUpkeep || tenant.status === 'needs_reauth') return;
+  try {
+    const health = await deps.qboTokenUpkeep(tenant);
+    if (health.problem === 'invalid_grant') {
+      await deps.tenants.setStatus(tenant.tenantId, 'needs_reauth', 'invalid_grant');
+      deps.logger.error(
+        { tenantId: tenant.tenantId, reason: 'needs_reauth', failureClass: 'auth' },
+        'replay: QBO refused the stored refresh token',
+      );
+    }
+  } catch (error) {
+    deps.logger.warn({ tenantId: tenant.tenantId, reason: classifyError(error).code }, 'replay: QBO upkeep failed');
+  }
 }
 
 /** Items parked because settings were incomplete or auth had lapsed go through the pipeline again. */

@@ -1,3 +1,4 @@
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../../shared/consumers/push-auth';
 import { join } from 'node:path';
 import { buildScenario, createScenarioStripeReader, type ScenarioEvent } from '../../../dev/scenario/scenario';
 import type { LocalStack } from '../../../dev/local-stack/stack';
@@ -226,6 +227,7 @@ describe('dependency waits on the local stack', () => {
         qboAccess,
         stripe: null,
         instanceId: 'doomed-instance',
+        pushAuth: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
       });
       await expect(doomed.syncEvent(normalize(invoice), { deliveryAttempt: 1 })).rejects.toBeInstanceOf(ConsumerKilled);
       expect((await ledgerEntry(invoiceId))?.state).toBe('posted');

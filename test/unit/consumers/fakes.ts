@@ -5,6 +5,7 @@ import type { LinkRecord } from '../../../schemas/link-record.schema';
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { createValidators } from '../../../schemas/validators';
 import { createEntityConsumer, type StripeReader } from '../../../shared/consumers/entity-consumer';
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../../shared/consumers/push-auth';
 import type { QboObject, QboWriter } from '../../../shared/consumers/qbo-port';
 import type { MessagePublisher, PublishOptions } from '../../../shared/messaging/publisher';
 import type { Entity } from '../../../shared/messaging/topics';
@@ -288,6 +289,8 @@ export function testConsumer(options: TestConsumerOptions) {
     ...(options.stripe ? { stripe: options.stripe } : {}),
     now: () => new Date('2026-01-15T12:00:00.000Z'),
     instanceId: 'unit',
+    // These tests push without tokens, as the local emulator does; push-oidc.test.ts covers verification.
+    pushAuth: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
   });
   return { consumer, qbo, audit, publisher };
 }
