@@ -4,7 +4,7 @@ import { appliedCustomerCredit } from '../accounting/customer-credit';
 import type { StripeEnrichment } from '../accounting/enrichment';
 import { isRecord, listRecords, optInteger, optString, refId, type StripeRecord } from '../accounting/stripe-fields';
 import type { HandledEventType } from '../stripe/event-types';
-import type { StripeReader } from '../stripe/ports';
+import type { StripeReader, StripeRetrievable } from '../stripe/ports';
 
 /**
  * Which Stripe reads each event type needs before it can be planned (shared/accounting/enrichment.ts says what each
@@ -38,11 +38,7 @@ function isForeign(tenant: TenantSettings, currency: unknown): boolean {
 }
 
 /** An expandable field: the expanded object as it came, else the object read by id (undefined: Stripe has none). */
-async function expanded(
-  reading: Reading,
-  path: 'charges' | 'invoices' | 'refunds' | 'payment_intents' | 'balance_transactions',
-  value: unknown,
-): Promise<StripeRecord | undefined> {
+async function expanded(reading: Reading, path: StripeRetrievable, value: unknown): Promise<StripeRecord | undefined> {
   if (isRecord(value)) return value;
   const id = refId(value);
   return id === undefined ? undefined : reading.stripe.retrieve(reading.tenant, path, id);
