@@ -101,6 +101,12 @@ export const faults = {
     Detail: `QueryValidationError: ${detail}`,
     code: '4001',
   }),
+  /** ruckus/quickbooks-ruby issue #403 quotes the raw fault: `QueryValidationError: property 'PrimaryEmailAddr' is not queryable`. */
+  notQueryable: (property: string): FaultError => ({
+    Message: 'Invalid query',
+    Detail: `QueryValidationError: property '${property}' is not queryable`,
+    code: '4001',
+  }),
   unsupportedOperation: (operation: string): FaultError => ({
     Message: 'Unsupported Operation',
     Detail: `Operation ${operation} is not supported.`,
