@@ -3,7 +3,7 @@ import type { SimEntityName } from './entities';
 import type { SimCompany } from './company';
 import { currencyRef } from './company-modes';
 import { faults } from './fault-bodies';
-import { requireRef, optionalRef } from './sales-lines';
+import { requireRef, optionalRef } from './refs';
 import { REQUIRED_ON_CREATE } from './schema/required';
 import { SimFault, clone, refValue } from './sim-fault';
 import type { SimRecord } from './sim-fault';

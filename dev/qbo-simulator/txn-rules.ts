@@ -2,7 +2,8 @@ import type { SimCompany } from './company';
 import { currencyRef } from './company-modes';
 import type { SimEntityName } from './entities';
 import { faults } from './fault-bodies';
-import { computeSalesLines, requireRef, optionalRef } from './sales-lines';
+import { requireRef, optionalRef } from './refs';
+import { computeSalesLines } from './sales-lines';
 import { SimFault, asArray, asRecord, money, num, refValue } from './sim-fault';
 import type { SimRecord } from './sim-fault';
 
