@@ -5,6 +5,7 @@ import type { CompanySettings } from './company-modes';
 import { NAME_FIELD, NAME_LISTS, READ_ONLY_ENTITIES } from './entities';
 import { faults, qboDate, qboMetaTime } from './fault-bodies';
 import type { HttpReply } from './fault-bodies';
+import { moveAccountBalances } from './account-balances';
 import { applyEffects, assertRemovable, undoEffects, voidedCopy } from './effects';
 import { prepareEntity } from './rules';
 import { assertKnownProperties } from './schema/properties';
@@ -103,6 +104,7 @@ export class SimCompany {
     } as SimRecord;
     applyEffects(this, entity, record);
     this.table(entity).set(record.Id, record);
+    moveAccountBalances(this, entity, record, 1);
     return record;
   }
 
@@ -129,7 +131,14 @@ export class SimCompany {
       SyncToken: String(Number(existing.SyncToken) + 1),
       MetaData: { CreateTime: createTime(existing), LastUpdatedTime: qboMetaTime(this.now()) },
     } as SimRecord;
+    // An account's balance is QBO's to compute, whatever an update sends.
+    if (entity === 'Account') {
+      record.CurrentBalance = existing.CurrentBalance ?? 0;
+      record.CurrentBalanceWithSubAccounts = existing.CurrentBalanceWithSubAccounts ?? 0;
+    }
+    moveAccountBalances(this, entity, existing, -1);
     this.table(entity).set(record.Id, record);
+    moveAccountBalances(this, entity, record, 1);
     return record;
   }
 
@@ -142,7 +151,9 @@ export class SimCompany {
     const record = voidedCopy(entity, existing);
     record.SyncToken = String(Number(existing.SyncToken) + 1);
     record.MetaData = { CreateTime: createTime(existing), LastUpdatedTime: qboMetaTime(this.now()) };
+    moveAccountBalances(this, entity, existing, -1);
     this.table(entity).set(record.Id, record);
+    moveAccountBalances(this, entity, record, 1);
     return record;
   }
 
@@ -152,6 +163,7 @@ export class SimCompany {
     const existing = this.checkedExisting(entity, body);
     assertRemovable(entity, existing);
     undoEffects(this, entity, existing);
+    moveAccountBalances(this, entity, existing, -1);
     this.table(entity).delete(existing.Id);
     this.deleted.add(`${entity}:${existing.Id}`);
     return { domain: 'QBO', status: 'Deleted', Id: existing.Id };

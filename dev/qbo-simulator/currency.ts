@@ -29,7 +29,9 @@ function currencyOfRecord(company: SimCompany, record: SimRecord | undefined): s
 
 export function assertKnownCurrency(company: SimCompany, currency: string): void {
   if (currency !== company.settings.homeCurrency && !company.settings.multicurrency)
-    throw new SimFault(faults.businessRule(`Multicurrency is not enabled for this company: ${currency} cannot be used.`));
+    throw new SimFault(
+      faults.businessRule(`Multicurrency is not enabled for this company: ${currency} cannot be used.`),
+    );
 }
 
 export interface TxnCurrency {
