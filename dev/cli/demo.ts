@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildScenario, createScenarioStripeReader, type Scenario } from '../scenario/scenario';
 import { checkQbo } from '../scenario/check-qbo';
 import { signStripeEvent } from '../../shared/ingest/stripe-signature';
 import { startLocalStack, type LocalStack } from '../local-stack/stack';
 import { secretNames } from '../../shared/secrets/secret-store';
 import type { CliIo } from '../../shared/cli/io';
+import { parseCommand } from '../../shared/cli/spec';
+import { DEMO } from './command-specs';
 
 export interface DemoReport {
   eventsSent: number;
@@ -168,18 +169,8 @@ function formatReport(report: DemoReport): string {
 
 /** `stripe-qbo demo [--json] [--objects N]`: the local stack, the demo scenario, and what landed. */
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      objects: { type: 'string', default: '30' },
-      timeout: { type: 'string', default: '180' },
-    },
-  });
-  const scenario = buildScenario({
-    seed: 42,
-    objects: Number(values.objects),
-  });
+  const { values } = parseCommand(DEMO, argv);
+  const scenario = buildScenario({ seed: 42, objects: values.objects });
   const duckdbPath = join(io.cwd, '.local', 'demo.duckdb');
   await rm(duckdbPath, { force: true });
   await rm(`${duckdbPath}.wal`, { force: true });
@@ -197,7 +188,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     logLevel: io.env.LOG_LEVEL ?? 'error',
   });
   try {
-    const report = await runDemoScenario(stack, scenario, Number(values.timeout) * 1000);
+    const report = await runDemoScenario(stack, scenario, values.timeout * 1000);
     io.stdout(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.duplicates === 0 && report.lost === 0 && report.pennyMismatches === 0 ? 0 : 1;
   } finally {

@@ -1,6 +1,7 @@
-import { parseArgs } from 'node:util';
 import { startLocalStack } from '../local-stack/stack';
 import type { CliIo } from '../../shared/cli/io';
+import { parseCommand } from '../../shared/cli/spec';
+import { START } from './command-specs';
 
 export function formatStackTable(
   urls: Record<string, string>,
@@ -16,8 +17,8 @@ export function formatStackTable(
 
 /** `stripe-qbo start [--port 8080]`: the local stack until Ctrl-C. */
 export async function runStart(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string', default: '8080' } }, strict: true });
-  const stack = await startLocalStack({ rootDir: io.cwd, env: io.env, webhookPort: Number(values.port) });
+  const { values } = parseCommand(START, argv);
+  const stack = await startLocalStack({ rootDir: io.cwd, env: io.env, webhookPort: values.port });
   io.stdout(formatStackTable(stack.urls, stack.tenants));
   io.stdout('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {

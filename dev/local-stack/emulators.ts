@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { UserFacingError } from '../../shared/cli/main';
+import { UserFacingError } from '../../shared/cli/io';
 
 /** A locally started Google Cloud emulator (Pub/Sub or Firestore), stopped with its whole process group. */
 export interface RunningEmulator {

@@ -129,8 +129,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       env.PUBSUB_EMULATOR_HOST = emulator.host;
       cleanups.push(() => emulator!.stop());
     }
-    // The Pub/Sub client reads the emulator host from the process environment.
-    process.env.PUBSUB_EMULATOR_HOST = env.PUBSUB_EMULATOR_HOST;
     env.GOOGLE_CLOUD_PROJECT ??= 'stripe-qbo-local';
     env.SECRETS_DIR ??= join(localDir, 'secrets');
     if (options.logLevel) env.LOG_LEVEL = options.logLevel;

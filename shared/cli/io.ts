@@ -21,3 +21,8 @@ export function processIo(): CliIo {
 
 /** A usage problem: printed with the command's help, exit code 2. */
 export class UsageError extends Error {}
+
+/** An error whose message is the whole story for a person (a missing emulator, a bad config): no stack trace. */
+export class UserFacingError extends Error {
+  override name = 'UserFacingError';
+}

@@ -1,10 +1,15 @@
 import { ConfigError } from '../config/config';
-import { processIo, UsageError, type CliIo } from './io';
+import { BACKFILL, CONNECT_QBO, DLQ, PREVIEW, REPLAY, REVIEW, TENANT } from './command-specs';
+import { helpText, PROGRAM, programHelp, usageHint } from './help';
+import { processIo, UsageError, UserFacingError, type CliIo } from './io';
+import { isGroup, parseCommand, selectSubcommand, wantsHelp, type CliSpec } from './spec';
 
 export type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 export interface CommandEntry {
-  summary: string;
+  /** What the command accepts: its help, its usage errors and its parser come from here. */
+  spec: CliSpec;
+  /** The implementation, loaded only to run: help and usage errors never load it. */
   load: () => Promise<Command>;
 }
 
@@ -13,83 +18,84 @@ export interface CommandEntry {
  * The local-stack commands (`start`, `demo`) are dev tools: `dev/cli/main.ts` adds them where `dev/` is built.
  */
 export const PRODUCT_COMMANDS: Record<string, CommandEntry> = {
-  preview: {
-    summary:
-      'print the QBO plan for one Stripe event: preview --tenant T.json [--balance-transactions L.json] EVENT.json',
-    load: async () => {
-      const { runPreview } = await import('./commands/preview');
-      return (argv, io) => runPreview(argv, io);
-    },
-  },
+  preview: { spec: PREVIEW, load: async () => (await import('./commands/preview')).runPreview },
   'connect-qbo': {
-    summary: 'connect a tenant to its QBO company (OAuth): connect-qbo --tenant ID [--disconnect]',
+    spec: CONNECT_QBO,
     load: async () => {
       const { runConnectQbo } = await import('./commands/connect-qbo');
       return (argv, io) => runConnectQbo(argv, io);
     },
   },
-  review: {
-    summary: 'parked items: review list|approve ID|dismiss ID',
-    load: async () => (await import('./commands/ops')).runReview,
-  },
-  dlq: { summary: 'dead letters: dlq list|redrive', load: async () => (await import('./commands/ops')).runDlq },
-  tenant: {
-    summary: 'tenants: tenant put FILE|get ID|list|check ID|activate ID',
-    load: async () => (await import('./commands/ops')).runTenant,
-  },
-  backfill: {
-    summary: 'backfill start --tenant ID --from DATE --to DATE [--entities …] [--dry-run] | status ID',
-    load: async () => (await import('./commands/ops')).runBackfill,
-  },
-  replay: {
-    summary: 'replay [--tenant ID]: republish what webhooks missed',
-    load: async () => (await import('./commands/ops')).runReplay,
-  },
+  review: { spec: REVIEW, load: async () => (await import('./commands/ops')).runReview },
+  dlq: { spec: DLQ, load: async () => (await import('./commands/ops')).runDlq },
+  tenant: { spec: TENANT, load: async () => (await import('./commands/ops')).runTenant },
+  backfill: { spec: BACKFILL, load: async () => (await import('./commands/ops')).runBackfill },
+  replay: { spec: REPLAY, load: async () => (await import('./commands/ops')).runReplay },
 };
 
-function usage(commands: Record<string, CommandEntry>): string {
-  const width = Math.max(...Object.keys(commands).map((name) => name.length));
-  return [
-    'usage: stripe-qbo <command> [options]',
-    '',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-  ].join('\n');
-}
-
-/** An error whose message is the whole story for a person (a missing emulator, a bad config): no stack trace. */
-export class UserFacingError extends Error {
-  override name = 'UserFacingError';
-}
-
+/**
+ * `stripe-qbo <command> [subcommand] [options]`. Exit 0 on success and for help, 1 when the command failed, 2 for a
+ * usage error (unknown command, subcommand or option; a missing argument), which is printed with the usage line.
+ * Help and usage errors are settled from the specs alone, before a command module is loaded: no config is read and
+ * no store, secret, emulator or network is touched, so they work in a broken environment.
+ */
 export async function main(
   argv: string[],
   io: CliIo = processIo(),
   commands: Record<string, CommandEntry> = PRODUCT_COMMANDS,
 ): Promise<number> {
+  const specs = Object.values(commands).map((entry) => entry.spec);
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(usage(commands));
-    return name ? 0 : 2;
-  }
-  const command = commands[name];
-  if (!command) {
-    io.stderr(`unknown command "${name}"\n\n${usage(commands)}`);
+  if (name === undefined) {
+    io.stderr(programHelp(specs));
     return 2;
   }
+  if (name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
+    io.stdout(programHelp(specs));
+    return 0;
+  }
+  // `stripe-qbo help review list` is `stripe-qbo review list --help`.
+  if (name === 'help') return main([...rest, '--help'], io, commands);
+  const entry = commands[name];
+  if (!entry) {
+    io.stderr(
+      `${PROGRAM}: ${name.startsWith('-') ? `unknown option ${name}` : `unknown command "${name}"`}\n\n${programHelp(specs)}`,
+    );
+    return 2;
+  }
+
+  let spec: CliSpec = entry.spec;
+  const path = [name];
   try {
+    let args = rest;
+    if (isGroup(spec)) {
+      const first = rest[0];
+      const namesSubcommand = first !== undefined && !first.startsWith('-');
+      if (!(wantsHelp(rest) && !namesSubcommand)) {
+        const selected = selectSubcommand(spec, rest);
+        spec = selected.spec;
+        path.push(selected.name);
+        args = selected.argv;
+      }
+    }
+    if (wantsHelp(args)) {
+      io.stdout(helpText(spec, path));
+      return 0;
+    }
+    if (!isGroup(spec)) parseCommand(spec, args);
     return await (
-      await command.load()
+      await entry.load()
     )(rest, io);
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`${(error as Error).message}\n\n${usage(commands)}`);
+    if (error instanceof UsageError) {
+      io.stderr(`${PROGRAM} ${path.join(' ')}: ${error.message}\n\n${usageHint(spec, path)}`);
       return 2;
     }
     if (error instanceof UserFacingError || error instanceof ConfigError) {
       io.stderr(error.message);
       return 1;
     }
-    io.stderr(`stripe-qbo ${name} failed: ${(error as Error).stack ?? String(error)}`);
+    io.stderr(`${PROGRAM} ${name} failed: ${(error as Error).stack ?? String(error)}`);
     return 1;
   }
 }

@@ -75,12 +75,11 @@ export async function runOps(
     return result.exitCode;
   }
   const env = { ...io.env };
+  // A stopped local stack's emulator may still run: its topics are where the dead letters are. The runtime builds
+  // its Pub/Sub client from this env (config), so nothing here needs to reach the process's own environment.
   if (!env.PUBSUB_EMULATOR_HOST && stack?.pubsubEmulator && store === 'duckdb')
     env.PUBSUB_EMULATOR_HOST = stack.pubsubEmulator;
-  if (env.PUBSUB_EMULATOR_HOST) {
-    process.env.PUBSUB_EMULATOR_HOST = env.PUBSUB_EMULATOR_HOST;
-    env.GOOGLE_CLOUD_PROJECT ??= 'stripe-qbo-local';
-  }
+  if (env.PUBSUB_EMULATOR_HOST) env.GOOGLE_CLOUD_PROJECT ??= 'stripe-qbo-local';
   env.DUCKDB_PATH ??= join(io.cwd, '.local', 'stripe-qbo.duckdb');
   env.SECRETS_DIR ??= join(io.cwd, '.local', 'secrets');
   env.LOG_LEVEL ??= 'warn';

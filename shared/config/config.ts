@@ -9,12 +9,13 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 
 export interface Config {
   googleCloudProject: string | undefined;
+  /** `host:port` of the Pub/Sub emulator; the client is built against it (shared/config/client-options.ts). */
   pubsubEmulatorHost: string | undefined;
+  /** `host:port` of the Firestore emulator, for STORE=firestore locally. */
   firestoreEmulatorHost: string | undefined;
   store: StoreKind;
   /** DuckDB file for the embedded store. */
   duckdbPath: string;
-  bigQueryDataset: string;
   secrets: SecretsKind;
   /** Folder holding one file per secret when SECRETS=local. */
   secretsDir: string;
@@ -53,6 +54,16 @@ function optional(env: NodeJS.ProcessEnv, key: string): string | undefined {
   return raw === undefined || raw === '' ? undefined : raw;
 }
 
+/** The emulators' convention (gcloud prints `export PUBSUB_EMULATOR_HOST=localhost:8085`): a host and a port. */
+function emulatorHost(env: NodeJS.ProcessEnv, key: string, problems: string[]): string | undefined {
+  const raw = optional(env, key);
+  if (raw !== undefined && !/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(raw)) {
+    problems.push(`${key} must be host:port (got "${raw}")`);
+    return undefined;
+  }
+  return raw;
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const problems: string[] = [];
   const store = oneOf(env, 'STORE', ['duckdb', 'firestore'] as const, 'duckdb', problems);
@@ -66,12 +77,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     problems,
   );
   const googleCloudProject = optional(env, 'GOOGLE_CLOUD_PROJECT') ?? optional(env, 'GCLOUD_PROJECT');
-  const pubsubEmulatorHost = optional(env, 'PUBSUB_EMULATOR_HOST');
-  const firestoreEmulatorHost = optional(env, 'FIRESTORE_EMULATOR_HOST');
+  const pubsubEmulatorHost = emulatorHost(env, 'PUBSUB_EMULATOR_HOST', problems);
+  const firestoreEmulatorHost = emulatorHost(env, 'FIRESTORE_EMULATOR_HOST', problems);
 
   if (
     googleCloudProject === undefined &&
-    (store === 'firestore' || secrets === 'secret-manager' || !pubsubEmulatorHost)
+    (store === 'firestore' || secrets === 'secret-manager' || !optional(env, 'PUBSUB_EMULATOR_HOST'))
   )
     problems.push('GOOGLE_CLOUD_PROJECT is required outside the local emulators');
   const qboBaseUrl = optional(env, 'QBO_BASE_URL');
@@ -87,7 +98,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     firestoreEmulatorHost,
     store,
     duckdbPath: optional(env, 'DUCKDB_PATH') ?? '.local/stripe-qbo.duckdb',
-    bigQueryDataset: optional(env, 'BQ_DATASET') ?? 'stripe_qbo',
     secrets,
     secretsDir: optional(env, 'SECRETS_DIR') ?? '.local/secrets',
     qboBaseUrl,

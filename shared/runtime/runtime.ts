@@ -4,6 +4,7 @@ import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import type { DestinationStream } from 'pino';
 import { createValidators, type Validators } from '../../schemas/validators';
 import { PubSubAuditSink } from '../audit/pubsub-audit-sink';
+import { firestoreSettings, pubsubClientOptions } from '../config/client-options';
 import { parseConfig, type Config } from '../config/config';
 import { PubSubMessagePublisher, type MessagePublisher } from '../messaging/publisher';
 import { createLogger, type Logger } from '../observability/logger';
@@ -55,8 +56,7 @@ export async function buildRuntime(
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
   });
   const owned: Array<() => Promise<void>> = [];
-  const pubsub =
-    overrides.pubsub ?? new PubSub(config.googleCloudProject ? { projectId: config.googleCloudProject } : {});
+  const pubsub = overrides.pubsub ?? new PubSub(pubsubClientOptions(config));
   if (!overrides.pubsub) owned.push(() => pubsub.close());
   const publisher = overrides.publisher ?? new PubSubMessagePublisher(pubsub);
   if (!overrides.publisher) owned.unshift(() => publisher.close());
@@ -65,9 +65,7 @@ export async function buildRuntime(
   if (!stores) {
     stores =
       config.store === 'firestore'
-        ? createFirestoreStores(
-            new Firestore(config.googleCloudProject ? { projectId: config.googleCloudProject } : {}),
-          )
+        ? createFirestoreStores(new Firestore(firestoreSettings(config)))
         : await openDuckDbStores(config.duckdbPath);
     const opened = stores;
     owned.push(() => opened.close());

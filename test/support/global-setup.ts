@@ -23,7 +23,9 @@ export default async function globalSetup(config: { selectProjects?: string[] | 
     started.push(firestore);
   }
   process.env.GOOGLE_CLOUD_PROJECT ??= 'stripe-qbo-test';
-  // No GCE metadata server here: skip the lookup instead of warning on every client.
+  // Clients built from config name their universe for an emulator and never look for credentials
+  // (shared/config/client-options.ts). Tests also build clients straight from the environment (new PubSub({projectId})),
+  // which would probe for a GCE metadata server and warn; there is none here.
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   globalThis.__STRIPE_QBO_EMULATORS__ = started;
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { BACKFILL_ENTITIES, type BackfillCommand, type BackfillEntity } from '../../../schemas/backfill-command.schema';
 import { backfillCheckpointKey, type BackfillCheckpoint } from '../../backfill/backfill';
 import { CONTROL_TOPICS, topicName } from '../../messaging/topics';
+import { BACKFILL, BACKFILL_START, BACKFILL_STATUS } from '../command-specs';
 import { UsageError } from '../io';
 import type { OpsCommand } from '../ops-context';
+import { parseCommand, selectSubcommand } from '../spec';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -20,22 +21,12 @@ function dayStart(value: string | undefined, flag: string): Date {
  * `backfill status ID [--json]` prints the checkpoint.
  */
 export const backfillCommand: OpsCommand = async (argv, context, out) => {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      tenant: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      entities: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      id: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const [action, argument] = positionals;
-  if (action === 'status') {
-    if (!argument) throw new UsageError('backfill status needs a backfill id');
+  const selected = selectSubcommand(BACKFILL, argv);
+  if (selected.name === 'status') {
+    const {
+      positionals: [argument],
+      values,
+    } = parseCommand(BACKFILL_STATUS, selected.argv);
     const stored = await context.stores.syncState.get<BackfillCheckpoint>(backfillCheckpointKey(argument));
     if (!stored) {
       out.stderr(`no checkpoint for backfill ${argument} (not started yet, or unknown id)`);
@@ -57,8 +48,7 @@ export const backfillCommand: OpsCommand = async (argv, context, out) => {
       );
     return 0;
   }
-  if (action !== 'start') throw new UsageError(`unknown backfill action "${action ?? ''}" (start, status)`);
-  if (!values.tenant) throw new UsageError('backfill start needs --tenant ID');
+  const { values } = parseCommand(BACKFILL_START, selected.argv);
   const from = dayStart(values.from, '--from');
   const to = new Date(dayStart(values.to, '--to').getTime() + 24 * 3600 * 1000);
   if (to <= from) throw new UsageError('--to must not be before --from');
@@ -74,7 +64,7 @@ export const backfillCommand: OpsCommand = async (argv, context, out) => {
   }
   const backfillId =
     values.id ??
-    `${values.tenant}-${values.from?.replace(/-/g, '')}-${values.to?.replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
+    `${values.tenant}-${values.from.replace(/-/g, '')}-${values.to.replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
   const command: BackfillCommand = context.validators.backfillCommand.parse({
     schemaVersion: 1,
     backfillId,

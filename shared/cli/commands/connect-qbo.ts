@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   INTUIT_OAUTH_ENDPOINTS,
   createIntuitOAuthClient,
@@ -11,8 +10,10 @@ import type { IntuitOAuthClientProps, QboOAuthClient } from '../../qbo/auth/intu
 import { parseStoredTokens, storedTokensFrom, writeStoredTokens } from '../../qbo/auth/token-provider';
 import { LocalFileSecretStore, SecretManagerSecretStore, secretNames } from '../../secrets/secret-store';
 import type { SecretStore } from '../../secrets/secret-store';
+import { CONNECT_QBO } from '../command-specs';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
+import { parseCommand } from '../spec';
 
 /**
  * `stripe-qbo connect-qbo --tenant ID [--disconnect] [--oauth-base URL]`
@@ -106,16 +107,11 @@ function awaitCallback(
 }
 
 export async function runConnectQbo(argv: string[], io: CliIo & ConnectQboDeps): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      tenant: { type: 'string' },
-      disconnect: { type: 'boolean', default: false },
-      'oauth-base': { type: 'string' },
-    },
-  });
+  const { values } = parseCommand(CONNECT_QBO, argv);
   const tenantId = values.tenant;
-  if (!tenantId || !/^[A-Za-z0-9_-]+$/.test(tenantId)) throw new UsageError('connect-qbo needs --tenant ID');
+  // The id names secrets (qbo-tokens-<tenant>): Secret Manager allows only these characters.
+  if (!/^[A-Za-z0-9_-]+$/.test(tenantId))
+    throw new UsageError(`--tenant needs an id of letters, digits, _ and - (got "${tenantId}")`);
   const secrets = io.secrets ?? (await defaultSecrets(io));
   const app = await readOAuthApp(secrets);
   const oauthBase = values['oauth-base'] ?? app.oauthBaseUrl;

@@ -1,41 +1,15 @@
 import { buildPlan } from '../../accounting/plan';
 import { normalizeStripeEvent } from '../../ingest/normalize';
 import { createValidators, SchemaValidationError } from '../../../schemas/validators';
+import { PREVIEW } from '../command-specs';
+import { usageHint } from '../help';
+import { UsageError } from '../io';
+import { parseCommand } from '../spec';
 
 export interface PreviewIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   readFile: (path: string) => Promise<string>;
-}
-
-const USAGE = 'usage: stripe-qbo preview --tenant TENANT.json [--balance-transactions LIST.json] EVENT.json';
-
-interface PreviewArgs {
-  tenantPath: string;
-  balanceTransactionsPath: string | undefined;
-  eventPath: string;
-}
-
-function parseArgs(argv: readonly string[]): PreviewArgs | string {
-  let tenantPath: string | undefined;
-  let balanceTransactionsPath: string | undefined;
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    if (flag === '--tenant' || flag === '--balance-transactions') {
-      const value = inline ?? argv[++i];
-      if (value === undefined || value === '') return `${flag} needs a file`;
-      if (flag === '--tenant') tenantPath = value;
-      else balanceTransactionsPath = value;
-    } else if (arg.startsWith('--')) return `unknown option ${arg}`;
-    else positional.push(arg);
-  }
-  if (tenantPath === undefined) return '--tenant is required';
-  const [eventPath, ...extra] = positional;
-  if (eventPath === undefined) return 'the Stripe event file is required';
-  if (extra.length > 0) return `one event file at a time (got ${positional.length})`;
-  return { tenantPath, balanceTransactionsPath, eventPath };
 }
 
 async function readJson(io: PreviewIo, path: string, what: string): Promise<unknown> {
@@ -75,9 +49,17 @@ function balanceTransactionsOf(list: unknown, path: string, io: PreviewIo): unkn
  * 2 for a usage error.
  */
 export async function runPreview(argv: string[], io: PreviewIo): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === 'string') {
-    io.stderr(`${args}\n${USAGE}`);
+  let args: { tenantPath: string; balanceTransactionsPath: string | undefined; eventPath: string };
+  try {
+    const { values, positionals } = parseCommand(PREVIEW, argv);
+    args = {
+      tenantPath: values.tenant,
+      balanceTransactionsPath: values['balance-transactions'],
+      eventPath: positionals[0],
+    };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`${error.message}\n\n${usageHint(PREVIEW, ['preview'])}`);
     return 2;
   }
   try {

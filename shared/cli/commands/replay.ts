@@ -1,21 +1,16 @@
-import { parseArgs } from 'node:util';
 import type { ReplayCommand } from '../../../schemas/replay-command.schema';
 import { CONTROL_TOPICS, topicName } from '../../messaging/topics';
+import { REPLAY } from '../command-specs';
 import { UsageError } from '../io';
 import type { OpsCommand } from '../ops-context';
+import { parseCommand } from '../spec';
 
 /**
  * `replay [--tenant ID] [--since ISO-8601] [--json]`: publishes a replay command to scheduler-ticks, the same
  * message Cloud Scheduler sends daily; the replay function does the work and logs one summary line per tenant.
  */
 export const replayCommand: OpsCommand = async (argv, context, out) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { tenant: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  if (positionals.length > 0)
-    throw new UsageError(`replay takes no positional arguments (got ${positionals.join(' ')})`);
+  const { values } = parseCommand(REPLAY, argv);
   if (values.since !== undefined && Number.isNaN(Date.parse(values.since)))
     throw new UsageError('--since needs an ISO 8601 date-time');
   if (values.tenant && !(await context.stores.tenants.get(values.tenant))) {

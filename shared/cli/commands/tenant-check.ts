@@ -1,11 +1,11 @@
-import { parseArgs } from 'node:util';
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { AuthError } from '../../errors';
 import { parseStoredTokens } from '../../qbo/auth/token-provider';
 import { createQboClient } from '../../qbo/client/qbo-client';
 import { secretNames } from '../../secrets/secret-store';
-import { UsageError } from '../io';
+import { TENANT_CHECK } from '../command-specs';
 import type { OpsCommand, OpsContext } from '../ops-context';
+import { parseCommand } from '../spec';
 
 /**
  * `tenant check ID`: does every account and item the tenant settings map exist in the QBO company, active, with a
@@ -154,13 +154,10 @@ export function createTenantCheckCommand(
   qboFor: (tenant: TenantSettings, context: OpsContext) => Promise<QboQuery> = storedTokenQbo,
 ): OpsCommand {
   return async (argv, context, out) => {
-    const { positionals, values } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean', default: false } },
-    });
-    const [tenantId] = positionals;
-    if (!tenantId) throw new UsageError('tenant check needs a tenant id');
+    const {
+      positionals: [tenantId],
+      values,
+    } = parseCommand(TENANT_CHECK, argv);
     const tenant = await context.stores.tenants.get(tenantId);
     if (!tenant) {
       out.stderr(`no tenant ${tenantId}`);
