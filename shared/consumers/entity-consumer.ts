@@ -12,7 +12,8 @@ import { createProductItemLookup } from './product-items';
 import { createPushHandler } from './push-handler';
 import type { QboWriter } from './qbo-port';
 import { createRecorder } from './record';
-import { createDependencyRequester, createRefResolver } from './resolve-refs';
+import { createRefResolver } from './resolve-refs';
+import { createDependencyWaits } from './wait';
 
 export type { SyncOutcome } from './record';
 
@@ -62,12 +63,15 @@ export function createEntityConsumer(deps: ConsumerDeps) {
   const resolveRefs = createRefResolver({
     ledger: deps.stores.ledger,
     itemForProduct: items,
-    requestDependency: createDependencyRequester({
-      stripe,
-      publisher: deps.publisher,
-      topicPrefix: deps.topicPrefix,
-      now: clock,
-    }),
+  });
+  const waits = createDependencyWaits({
+    waitList: deps.stores.waits,
+    ledger: deps.stores.ledger,
+    stripe,
+    publisher: deps.publisher,
+    topicPrefix: deps.topicPrefix,
+    recorder,
+    now: deps.now,
   });
   const executor = createExecutor({
     ledger: deps.stores.ledger,
@@ -82,6 +86,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     recorder,
     stripe,
     resolveRefs,
+    waits,
     executor,
     qboFor: deps.qboFor,
   });

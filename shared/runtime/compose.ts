@@ -113,6 +113,7 @@ export function composeReplayHandler(
     ledger: runtime.stores.ledger,
     syncState: runtime.stores.syncState,
     reviewQueue: runtime.stores.reviewQueue,
+    waitList: runtime.stores.waits,
     publisher: runtime.publisher,
     audit: runtime.audit,
     validators: runtime.validators,
