@@ -59,12 +59,13 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     now: deps.now,
   });
   const stripe = deps.stripe;
+  const items = createProductItemLookup({
+    productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
+    now: clock,
+  });
   const resolveRefs = createRefResolver({
     ledger: deps.stores.ledger,
-    itemForProduct: createProductItemLookup({
-      productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
-      now: clock,
-    }),
+    itemForProduct: items,
   });
   const waits = createDependencyWaits({
     waitList: deps.stores.waits,
@@ -80,6 +81,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     syncState: deps.stores.syncState,
     instanceId: deps.instanceId,
     ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
+    items,
     now: deps.now,
   });
   const syncEvent = createSyncPipeline({
