@@ -60,12 +60,13 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     now: deps.now,
   });
   const stripe = deps.stripe;
+  const items = createProductItemLookup({
+    productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
+    now: clock,
+  });
   const resolveRefs = createRefResolver({
     ledger: deps.stores.ledger,
-    itemForProduct: createProductItemLookup({
-      productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
-      now: clock,
-    }),
+    itemForProduct: items,
     taxRateOfCode: createTaxRateLookup({ now: clock }),
   });
   const waits = createDependencyWaits({
@@ -82,6 +83,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     syncState: deps.stores.syncState,
     instanceId: deps.instanceId,
     ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
+    items,
     now: deps.now,
   });
   const syncEvent = createSyncPipeline({
