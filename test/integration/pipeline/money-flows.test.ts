@@ -65,6 +65,10 @@ async function expectBooked(stack: LocalStack, flow: Flow): Promise<void> {
   expect(check).toMatchObject({ duplicates: 0, missing: 0, pennyMismatches: 0, examples: [] });
   expect(await stack.archiver.count('audit_records', `"outcome" = 'parked'`)).toBe(0);
   expect(await accountBalance(stack, DEMO_ACCOUNT_IDS.stripeClearing)).toBe(0);
+  const clearing = simulator
+    .entities(stack.tenants[0]!.realmId, 'Account')
+    .find((candidate) => candidate.Id === DEMO_ACCOUNT_IDS.stripeClearing);
+  expect(clearing?.CurrentBalance).toBe(0);
 }
 
 /** Stripe delivers at least once: every event of the flow again, after it landed, must change nothing. */
