@@ -1,0 +1,131 @@
+import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import { replayCursorKey, type ReplayCursor } from '../replay/replay';
+import type { ReviewItem, ReviewQueue, SyncStateStore, TenantStore } from '../stores/ports';
+import { fillDays, type ChartDay } from './chart';
+import { refreshTokenDays, tenantHealth } from './health';
+import type { HistoryReader, TenantCounts } from './history/reader';
+import type { LinkContext } from './pages/activity';
+import type { TenantOverview } from './pages/overview';
+
+/** What the console reads its pages from: the stores (Firestore / DuckDB) and the history (BigQuery / DuckDB). */
+export interface ConsoleReads {
+  tenants: Pick<TenantStore, 'list' | 'get'>;
+  reviewQueue: Pick<ReviewQueue, 'list' | 'get'>;
+  syncState: Pick<SyncStateStore, 'get'>;
+  history: HistoryReader;
+}
+
+export interface ConsoleWindows {
+  /** Days counted in the "window" figures (7). */
+  windowDays: number;
+  /** Days in the charts (14). */
+  chartDays: number;
+  /** A tenant with no sync for longer than this is red (the daily replay plus grace: 26). */
+  scheduleHours: number;
+}
+
+const DAY_MS = 86_400_000;
+const utcDay = (date: Date) => date.toISOString().slice(0, 10);
+const dayStart = (date: Date) => new Date(`${utcDay(date)}T00:00:00.000Z`);
+
+/** A tenant's QBO connection record, where the token lifecycle keeps its refresh token's expiry. */
+export const qboConnectionKey = (tenantId: string) => `qbo-connection:${tenantId}`;
+
+export function linkContext(tenants: readonly TenantSettings[]): LinkContext {
+  return new Map(tenants.map((t) => [t.tenantId, { stripe: t.stripe, qbo: t.qbo }]));
+}
+
+function openByTenant(items: readonly ReviewItem[]): Map<string, Record<string, number>> {
+  const byTenant = new Map<string, Record<string, number>>();
+  for (const item of items) {
+    const reasons = byTenant.get(item.tenantId) ?? {};
+    reasons[item.reason] = (reasons[item.reason] ?? 0) + 1;
+    byTenant.set(item.tenantId, reasons);
+  }
+  return byTenant;
+}
+
+async function tenantOverview(
+  reads: ConsoleReads,
+  windows: ConsoleWindows,
+  tenant: TenantSettings,
+  counts: TenantCounts | undefined,
+  openReview: Record<string, number>,
+  now: Date,
+): Promise<TenantOverview> {
+  const [cursor, connection] = await Promise.all([
+    reads.syncState.get<ReplayCursor>(replayCursorKey(tenant.tenantId)),
+    reads.syncState.get<Record<string, unknown>>(qboConnectionKey(tenant.tenantId)),
+  ]);
+  const candidates = [counts?.lastDecisionAt ?? undefined, cursor?.value.updatedAt].filter(
+    (at): at is string => typeof at === 'string',
+  );
+  const lastSyncAt = candidates.sort().at(-1);
+  const days = refreshTokenDays([tenant.qbo as Record<string, unknown>, connection?.value], now);
+  return {
+    tenant,
+    counts,
+    lastSyncAt,
+    refreshTokenDays: days,
+    openReview: Object.values(openReview).reduce((sum, n) => sum + n, 0),
+    health: tenantHealth({
+      tenant,
+      counts,
+      openReview,
+      lastSyncAt,
+      refreshTokenDays: days,
+      now,
+      scheduleHours: windows.scheduleHours,
+    }),
+  };
+}
+
+export async function loadOverview(reads: ConsoleReads, windows: ConsoleWindows, now: Date) {
+  const today = dayStart(now);
+  const windowStart = new Date(today.getTime() - (windows.windowDays - 1) * DAY_MS);
+  const chartStart = new Date(today.getTime() - (windows.chartDays - 1) * DAY_MS);
+  const [tenants, counts, open, daily] = await Promise.all([
+    reads.tenants.list(),
+    reads.history.overview({ since: windowStart.toISOString(), todayStart: today.toISOString() }),
+    reads.reviewQueue.list({ status: 'open' }),
+    reads.history.dailyOutcomes(chartStart.toISOString()),
+  ]);
+  const byTenant = new Map(counts.map((c) => [c.tenantId, c]));
+  const open_ = openByTenant(open);
+  const rows = await Promise.all(
+    tenants.map((tenant) =>
+      tenantOverview(reads, windows, tenant, byTenant.get(tenant.tenantId), open_.get(tenant.tenantId) ?? {}, now),
+    ),
+  );
+  return { rows, chart: fillDays(daily as ChartDay[], utcDay(chartStart), utcDay(today)) };
+}
+
+export async function loadTenant(reads: ConsoleReads, windows: ConsoleWindows, tenantId: string, now: Date) {
+  const tenant = await reads.tenants.get(tenantId);
+  if (!tenant) return undefined;
+  const today = dayStart(now);
+  const windowStart = new Date(today.getTime() - (windows.windowDays - 1) * DAY_MS);
+  const chartStart = new Date(today.getTime() - (windows.chartDays - 1) * DAY_MS);
+  const [counts, open, daily, recent] = await Promise.all([
+    reads.history.overview({ since: windowStart.toISOString(), todayStart: today.toISOString() }),
+    reads.reviewQueue.list({ tenantId, status: 'open' }),
+    reads.history.dailyOutcomes(chartStart.toISOString(), tenantId),
+    reads.history.activity(
+      {
+        from: new Date(now.getTime() - 30 * DAY_MS).toISOString(),
+        to: new Date(now.getTime() + 60_000).toISOString(),
+        tenantId,
+      },
+      { limit: 20 },
+    ),
+  ]);
+  const overview = await tenantOverview(
+    reads,
+    windows,
+    tenant,
+    counts.find((c) => c.tenantId === tenantId),
+    openByTenant(open).get(tenantId) ?? {},
+    now,
+  );
+  return { ...overview, recent, chart: fillDays(daily as ChartDay[], utcDay(chartStart), utcDay(today)) };
+}
