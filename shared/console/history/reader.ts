@@ -121,6 +121,18 @@ export interface HistoryReader {
 
 const str = (value: SqlRow[string]): string => (value === null ? '' : String(value));
 const optStr = (value: SqlRow[string]): string | null => (value === null ? null : String(value));
+/**
+ * A decimal as people write money: BigQuery prints NUMERIC without trailing zeros, DuckDB's DECIMAL(38,9) with
+ * nine places; both become "3566.79" (at least two places when there is a fraction, none when there is not).
+ */
+export function decimalText(value: SqlRow[string]): string | null {
+  if (value === null) return null;
+  const text = String(value);
+  const match = /^(-?\d+)(?:\.(\d*?)0*)?$/.exec(text);
+  if (!match) return text;
+  const [, whole, fraction = ''] = match;
+  return fraction ? `${whole}.${fraction.padEnd(2, '0')}` : `${whole}`;
+}
 const num = (value: SqlRow[string]): number => (value === null ? 0 : Number(value));
 const optNum = (value: SqlRow[string]): number | null => (value === null ? null : Number(value));
 
@@ -223,11 +235,11 @@ export function createHistoryReader(engine: SqlEngine): HistoryReader {
         latestEventType: optStr(row.latestEventType ?? null),
         currency: optStr(row.currency ?? null),
         stripeAmountMinor: optNum(row.stripeAmountMinor ?? null),
-        stripeAmount: optStr(row.stripeAmount ?? null),
+        stripeAmount: decimalText(row.stripeAmount ?? null),
         qboEntity: optStr(row.qboEntity ?? null),
         qboId: optStr(row.qboId ?? null),
         txnDate: optStr(row.txnDate ?? null),
-        qboAmount: optStr(row.qboAmount ?? null),
+        qboAmount: decimalText(row.qboAmount ?? null),
         linkedAt: optStr(row.linkedAt ?? null),
         tiesOut: row.tiesOut === null || row.tiesOut === undefined ? null : Boolean(row.tiesOut),
       }));
