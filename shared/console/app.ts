@@ -333,12 +333,13 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<Env> {
     const tenantId = word(c.req.query('tenant') || undefined, TENANT);
     const reason = word(c.req.query('reason') || undefined);
     const filter = { status, ...(tenantId ? { tenantId } : {}), ...(reason ? { reason } : {}) };
-    const [items, allOpen, tenants] = await Promise.all([
-      deps.stores.reviewQueue.list(filter),
+    // One read for the items and the reason picker (every reason of the status and tenant).
+    const [all, tenants] = await Promise.all([
       deps.stores.reviewQueue.list({ status, ...(tenantId ? { tenantId } : {}) }),
       deps.stores.tenants.list(),
     ]);
-    const reasons = [...new Set([...allOpen.map((i) => i.reason), ...(reason ? [reason] : [])])].sort();
+    const items = reason ? all.filter((item) => item.reason === reason) : all;
+    const reasons = [...new Set([...all.map((i) => i.reason), ...(reason ? [reason] : [])])].sort();
     return c.html(
       reviewPage(
         ctx(c),

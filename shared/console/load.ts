@@ -1,7 +1,8 @@
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import { replayCursorKey, type ReplayCursor } from '../replay/replay';
 import type { ReviewItem, ReviewQueue, SyncStateStore, TenantStore } from '../stores/ports';
-import { fillDays, type ChartDay } from './chart';
+import { fillDays } from './chart';
+import { chartDays, tenantCounts } from './counts';
 import { refreshTokenDays, tenantHealth } from './health';
 import type { HistoryReader, TenantCounts } from './history/reader';
 import type { LinkContext } from './pages/activity';
@@ -80,36 +81,51 @@ async function tenantOverview(
   };
 }
 
-export async function loadOverview(reads: ConsoleReads, windows: ConsoleWindows, now: Date) {
+/** The day boundaries of the counts and the chart (UTC days, today included). */
+function daysOf(windows: ConsoleWindows, now: Date) {
   const today = dayStart(now);
   const windowStart = new Date(today.getTime() - (windows.windowDays - 1) * DAY_MS);
   const chartStart = new Date(today.getTime() - (windows.chartDays - 1) * DAY_MS);
-  const [tenants, counts, open, daily] = await Promise.all([
-    reads.tenants.list(),
-    reads.history.overview({ since: windowStart.toISOString(), todayStart: today.toISOString() }),
-    reads.reviewQueue.list({ status: 'open' }),
-    reads.history.dailyOutcomes(chartStart.toISOString()),
+  return { today, windowStart, chartStart, since: windowStart < chartStart ? windowStart : chartStart };
+}
+
+async function history(reads: ConsoleReads, windows: ConsoleWindows, now: Date, tenantId?: string) {
+  const days = daysOf(windows, now);
+  const [decisions, discovery] = await Promise.all([
+    reads.history.decisionsByDay(days.since.toISOString(), tenantId),
+    reads.history.discoveryByDay(days.windowStart.toISOString(), tenantId),
   ]);
-  const byTenant = new Map(counts.map((c) => [c.tenantId, c]));
+  return {
+    counts: tenantCounts(decisions, discovery, { today: utcDay(days.today), windowStart: utcDay(days.windowStart) }),
+    chart: fillDays(
+      chartDays(decisions.filter((d) => d.day >= utcDay(days.chartStart))),
+      utcDay(days.chartStart),
+      utcDay(days.today),
+    ),
+  };
+}
+
+export async function loadOverview(reads: ConsoleReads, windows: ConsoleWindows, now: Date) {
+  const [tenants, { counts: byTenant, chart }, open] = await Promise.all([
+    reads.tenants.list(),
+    history(reads, windows, now),
+    reads.reviewQueue.list({ status: 'open' }),
+  ]);
   const open_ = openByTenant(open);
   const rows = await Promise.all(
     tenants.map((tenant) =>
       tenantOverview(reads, windows, tenant, byTenant.get(tenant.tenantId), open_.get(tenant.tenantId) ?? {}, now),
     ),
   );
-  return { rows, chart: fillDays(daily as ChartDay[], utcDay(chartStart), utcDay(today)) };
+  return { rows, chart };
 }
 
 export async function loadTenant(reads: ConsoleReads, windows: ConsoleWindows, tenantId: string, now: Date) {
   const tenant = await reads.tenants.get(tenantId);
   if (!tenant) return undefined;
-  const today = dayStart(now);
-  const windowStart = new Date(today.getTime() - (windows.windowDays - 1) * DAY_MS);
-  const chartStart = new Date(today.getTime() - (windows.chartDays - 1) * DAY_MS);
-  const [counts, open, daily, recent] = await Promise.all([
-    reads.history.overview({ since: windowStart.toISOString(), todayStart: today.toISOString() }),
+  const [{ counts, chart }, open, recent] = await Promise.all([
+    history(reads, windows, now, tenantId),
     reads.reviewQueue.list({ tenantId, status: 'open' }),
-    reads.history.dailyOutcomes(chartStart.toISOString(), tenantId),
     reads.history.activity(
       {
         from: new Date(now.getTime() - 30 * DAY_MS).toISOString(),
@@ -123,9 +139,9 @@ export async function loadTenant(reads: ConsoleReads, windows: ConsoleWindows, t
     reads,
     windows,
     tenant,
-    counts.find((c) => c.tenantId === tenantId),
+    counts.get(tenantId),
     openByTenant(open).get(tenantId) ?? {},
     now,
   );
-  return { ...overview, recent, chart: fillDays(daily as ChartDay[], utcDay(chartStart), utcDay(today)) };
+  return { ...overview, recent, chart };
 }

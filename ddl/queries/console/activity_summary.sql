@@ -2,10 +2,10 @@
 -- which reasons occur in the window for the reason picker. Parameters as activity.sql: @from, @to (TIMESTAMP),
 -- @tenantId, @entity, @outcome, @reason (STRING, NULL for any).
 WITH audit AS (
-  SELECT tenantId, recordId, entity, outcome, reason
+  SELECT tenantId, recordId, ANY_VALUE(entity) AS entity, ANY_VALUE(outcome) AS outcome, ANY_VALUE(reason) AS reason
   FROM `${project}.${dataset}.audit_records`
   WHERE recordedAt >= @from AND recordedAt < @to AND (@tenantId IS NULL OR tenantId = @tenantId)
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY tenantId, recordId ORDER BY recordedAt) = 1
+  GROUP BY tenantId, recordId
 )
 SELECT
   reason,

@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 export type ParamType = 'STRING' | 'TIMESTAMP' | 'INT64';
 
 export const CONSOLE_QUERIES = {
-  overview: { since: 'TIMESTAMP', todayStart: 'TIMESTAMP' },
   daily_outcomes: { since: 'TIMESTAMP', tenantId: 'STRING' },
+  discovery: { since: 'TIMESTAMP', tenantId: 'STRING' },
   activity: {
     from: 'TIMESTAMP',
     to: 'TIMESTAMP',

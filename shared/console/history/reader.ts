@@ -16,12 +16,22 @@ export interface TenantCounts {
   lastDecisionAt: string | null;
 }
 
-export interface DailyOutcome {
+/** Decisions of one outcome on one UTC day. */
+export interface DailyDecisions {
   tenantId: string;
   /** YYYY-MM-DD, UTC. */
   day: string;
-  posted: number;
-  parked: number;
+  outcome: string;
+  decisions: number;
+  lastAt: string;
+}
+
+/** Events discovered on one UTC day, and how many of them still have no final decision. */
+export interface DailyDiscovery {
+  tenantId: string;
+  day: string;
+  discovered: number;
+  waiting: number;
 }
 
 export interface ActivityFilter {
@@ -110,8 +120,8 @@ export interface ObjectOutcome {
 
 export interface HistoryReader {
   readonly engine: SqlEngine['name'];
-  overview(window: { since: string; todayStart: string }): Promise<TenantCounts[]>;
-  dailyOutcomes(since: string, tenantId?: string): Promise<DailyOutcome[]>;
+  decisionsByDay(since: string, tenantId?: string): Promise<DailyDecisions[]>;
+  discoveryByDay(since: string, tenantId?: string): Promise<DailyDiscovery[]>;
   activity(filter: ActivityFilter, options: { after?: ActivityCursor; limit: number }): Promise<ActivityRow[]>;
   activitySummary(filter: ActivityFilter): Promise<ActivitySummary>;
   deadLetters(since: string, options: { tenantId?: string; limit: number }): Promise<DeadLetterRow[]>;
@@ -136,13 +146,6 @@ export function decimalText(value: SqlRow[string]): string | null {
 const num = (value: SqlRow[string]): number => (value === null ? 0 : Number(value));
 const optNum = (value: SqlRow[string]): number | null => (value === null ? null : Number(value));
 
-function counts(row: SqlRow, suffix: 'Today' | 'Window'): Record<Counted, number> {
-  return Object.fromEntries(COUNTED.map((name) => [name, num(row[`${name}${suffix}`] ?? null)])) as Record<
-    Counted,
-    number
-  >;
-}
-
 const filterParams = (filter: ActivityFilter) => ({
   from: filter.from,
   to: filter.to,
@@ -155,23 +158,23 @@ const filterParams = (filter: ActivityFilter) => ({
 export function createHistoryReader(engine: SqlEngine): HistoryReader {
   return {
     engine: engine.name,
-    async overview(window) {
-      const rows = await engine.run('overview', window);
-      return rows.map((row) => ({
-        tenantId: str(row.tenantId ?? null),
-        today: counts(row, 'Today'),
-        window: counts(row, 'Window'),
-        backlog: num(row.backlog ?? null),
-        lastDecisionAt: optStr(row.lastDecisionAt ?? null),
-      }));
-    },
-    async dailyOutcomes(since, tenantId) {
+    async decisionsByDay(since, tenantId) {
       const rows = await engine.run('daily_outcomes', { since, tenantId: tenantId ?? null });
       return rows.map((row) => ({
         tenantId: str(row.tenantId ?? null),
         day: str(row.day ?? null).slice(0, 10),
-        posted: num(row.posted ?? null),
-        parked: num(row.parked ?? null),
+        outcome: str(row.outcome ?? null),
+        decisions: num(row.decisions ?? null),
+        lastAt: str(row.lastAt ?? null),
+      }));
+    },
+    async discoveryByDay(since, tenantId) {
+      const rows = await engine.run('discovery', { since, tenantId: tenantId ?? null });
+      return rows.map((row) => ({
+        tenantId: str(row.tenantId ?? null),
+        day: str(row.day ?? null).slice(0, 10),
+        discovered: num(row.discovered ?? null),
+        waiting: num(row.waiting ?? null),
       }));
     },
     async activity(filter, { after, limit }) {

@@ -3,6 +3,7 @@ import { LocalArchiver } from '../../../dev/local-stack/archiver';
 import { createDuckDbEngine, createDuckDbViews } from '../../../shared/console/history/duckdb-engine';
 import { loadConsoleSql } from '../../../shared/console/history/queries';
 import { createHistoryReader, type ActivityRow, type HistoryReader } from '../../../shared/console/history/reader';
+import { chartDays, tenantCounts } from '../../../shared/console/counts';
 import { createLogger } from '../../../shared/observability/logger';
 import { openDuckDbStores, type DuckDbStores } from '../../../shared/stores/duckdb';
 
@@ -176,12 +177,13 @@ describe('the console history queries and the analyst views run on DuckDB (the l
   });
 
   it('counts today and the window per tenant, once per record, with the backlog of undecided events', async () => {
-    const overview = await history.overview({
-      since: '2026-11-24T00:00:00.000Z',
-      todayStart: '2026-11-30T00:00:00.000Z',
+    const since = '2026-11-24T00:00:00.000Z';
+    const counts = tenantCounts(await history.decisionsByDay(since), await history.discoveryByDay(since), {
+      today: '2026-11-30',
+      windowStart: '2026-11-24',
     });
-    expect(overview.map((o) => o.tenantId)).toEqual(['acme', 'beta']);
-    expect(overview[0]).toEqual({
+    expect([...counts.keys()].sort()).toEqual(['acme', 'beta']);
+    expect(counts.get('acme')).toEqual({
       tenantId: 'acme',
       today: { discovered: 3, posted: 1, skipped: 0, parked: 1, failed: 1, deadLettered: 0, planned: 0 },
       window: { discovered: 8, posted: 2, skipped: 1, parked: 1, failed: 2, deadLettered: 1, planned: 0 },
@@ -189,13 +191,18 @@ describe('the console history queries and the analyst views run on DuckDB (the l
       backlog: 3,
       lastDecisionAt: '2026-11-30T09:02:00.000Z',
     });
-    expect(overview[1]).toMatchObject({ tenantId: 'beta', backlog: 0, today: { parked: 1, discovered: 0 } });
+    expect(counts.get('beta')).toMatchObject({ tenantId: 'beta', backlog: 0, today: { parked: 1, discovered: 0 } });
+    const acmeOnly = tenantCounts(await history.decisionsByDay(since, 'acme'), await history.discoveryByDay(since, 'acme'), {
+      today: '2026-11-30',
+      windowStart: '2026-11-24',
+    });
+    expect([...acmeOnly.values()]).toEqual([counts.get('acme')]);
   });
 
   it('sums posted and parked per UTC day', async () => {
-    expect(await history.dailyOutcomes('2026-11-24T00:00:00.000Z', 'acme')).toEqual([
-      { tenantId: 'acme', day: '2026-11-28', posted: 1, parked: 0 },
-      { tenantId: 'acme', day: '2026-11-30', posted: 1, parked: 1 },
+    expect(chartDays(await history.decisionsByDay('2026-11-24T00:00:00.000Z', 'acme'))).toEqual([
+      { day: '2026-11-28', posted: 1, parked: 0 },
+      { day: '2026-11-30', posted: 1, parked: 1 },
     ]);
   });
 
