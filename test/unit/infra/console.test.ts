@@ -139,3 +139,18 @@ describe('the console in Terraform (infra/console.tf)', () => {
     expect(archive?.excludes).not.toContain('ddl');
   });
 });
+
+describe('CI installs the browser the console tests drive', () => {
+  it('apt-get installs Debian chromium when /usr/bin/chromium is missing, non-interactively, after an update', () => {
+    const run = readFileSync(join(repoRoot, '.ci', 'run'), 'utf8');
+    const install = run.slice(run.indexOf('if [ ! -x /usr/bin/chromium ]'));
+    expect(install).toMatch(
+      /DEBIAN_FRONTEND=noninteractive[\s\S]*apt-get update[\s\S]*apt-get install -y[^\n]* chromium/,
+    );
+    expect(run.indexOf('apt-get install -y -qq --no-install-recommends chromium')).toBeLessThan(
+      run.search(/^npm test$/m),
+    );
+    // In CI a missing browser fails the browser tests (test/support/browser.ts) instead of skipping them.
+    expect(run).toMatch(/^export CI="\$\{CI:-true\}"$/m);
+  });
+});
