@@ -237,7 +237,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     urls.replay = await serve('replay', composeReplayHandler(runtime, { logger: loggerFor('replay') }), nextPort());
     urls.backfill = await serve(
       'backfill',
-      composeBackfillHandler(runtime, { logger: loggerFor('backfill') }),
+      composeBackfillHandler(runtime, {
+        logger: loggerFor('backfill'),
+        ...(options.stripe !== undefined ? { stripe: options.stripe } : {}),
+      }),
       nextPort(),
     );
     // Operator commands while the stack owns the DuckDB file (shared/cli/ops-context.ts forwards them here).

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import { runBackfill, type BackfillDeps } from '../backfill/backfill';
+import { createDryRunPlanner } from '../backfill/dry-run-plans';
 import type { Config } from '../config/config';
 import { createEntityConsumer, type EntityConsumer, type StripeReader } from '../consumers/entity-consumer';
 import type { QboWriter } from '../consumers/qbo-port';
@@ -143,9 +144,13 @@ export function composeReplayHandler(
 
 export function composeBackfillHandler(
   runtime: HandlerParts,
-  options: { logger?: Logger } & Partial<Pick<BackfillDeps, 'stripeFor' | 'timeBudgetMs' | 'clock' | 'pageSize'>> = {},
+  options: { logger?: Logger; stripe?: StripeReader | null } & Partial<
+    Pick<BackfillDeps, 'stripeFor' | 'timeBudgetMs' | 'clock' | 'pageSize'>
+  > = {},
 ): HttpHandler {
-  const { logger = runtime.logger, stripeFor, ...tuning } = options;
+  const { logger = runtime.logger, stripeFor, stripe: reader, ...tuning } = options;
+  // A dry run plans each event with the consumers' stages and their Stripe reads (the same reader they get).
+  const stripe = reader === null ? undefined : (reader ?? createStripeReader(runtime));
   const deps: BackfillDeps = {
     functionName: BACKFILL_FUNCTION_NAME,
     tenants: runtime.stores.tenants,
@@ -156,6 +161,14 @@ export function composeBackfillHandler(
     logger,
     topicPrefix: runtime.config.topicPrefix,
     now: runtime.now,
+    planDryRun: createDryRunPlanner({
+      functionName: BACKFILL_FUNCTION_NAME,
+      ledger: runtime.stores.ledger,
+      reviewQueue: runtime.stores.reviewQueue,
+      audit: runtime.audit,
+      ...(stripe ? { stripe } : {}),
+      now: runtime.now,
+    }),
     ...tuning,
   };
   return createCommandHandler({
