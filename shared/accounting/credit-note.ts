@@ -7,13 +7,16 @@ import {
   isBeforeGoLive,
   park,
   qboDocNumber,
+  qboPaymentRef,
   refTo,
   skip,
   type Plan,
   type PlanContext,
   type PlannedOperation,
 } from './operation';
-import { buildSalesLines, documentMismatch, readCreditNoteMoney, salesItemLine } from './sales-lines';
+import { splitDocument } from './portions';
+import { refundReceiptOperations } from './refund-receipt';
+import { buildSalesBody, documentMismatch, readCreditNoteMoney, type SalesDocumentMoney } from './sales-lines';
 import {
   InvalidStripeObject,
   listRecords,
@@ -26,102 +29,202 @@ import {
   type StripeRecord,
 } from './stripe-fields';
 
-/** The refunds a credit note made: basil+ `refunds[]` ({refund, amount_refunded}), legacy a single `refund`. */
-interface CreditNoteRefund {
-  refundId: string;
-  amount: number;
-}
-
-function readRefunds(creditNote: StripeRecord, refundable: number): CreditNoteRefund[] | 'unknown_split' {
-  if (Array.isArray(creditNote.refunds))
-    return listRecords(creditNote.refunds).flatMap((entry) => {
-      const refundId = refId(entry.refund);
-      // payment_record refunds happened outside Stripe: out of band, like the out_of_band_amount.
-      return refundId === undefined ? [] : [{ refundId, amount: requireInteger(entry, 'amount_refunded') }];
-    });
-  const legacyRefund = refId(creditNote.refund);
-  if (legacyRefund === undefined) return [];
-  // Legacy credit notes do not say how much of the total went to the refund when part of it was credited to the
-  // customer balance as well; only the all-refund case is unambiguous.
-  if (refId(creditNote.customer_balance_transaction) !== undefined) return 'unknown_split';
-  return [{ refundId: legacyRefund, amount: refundable }];
-}
-
 /** The stripeId of the zero-amount Payment that applies a CreditMemo to its invoice (its own ledger key). */
 export function creditApplicationId(creditNoteId: string): string {
   return `${creditNoteId}/apply`;
 }
 
+/** The ledger key of the RefundReceipt of a credit note's out-of-band amount. */
+export function outOfBandRefundId(creditNoteId: string): string {
+  return `${creditNoteId}/out_of_band`;
+}
+
+/** How a credit note's total divides (DESIGN section 6); every part includes its share of tax. */
+interface CreditNotePortions {
+  /** Reduces the open invoice (pre-payment). */
+  prePayment: number;
+  /** Money refunded through Stripe, per refund. */
+  refunds: { refundId: string; amount: number }[];
+  /** Credited to the customer's Stripe balance. */
+  balance: number;
+  /** Refunded outside Stripe (including refunds of payment records). */
+  outOfBand: number;
+}
+
 /**
- * credit_note.created (section 6, amounts include tax):
- * - the part refunded in money → a RefundReceipt per Stripe refund, keyed by the refund id (see refund.ts);
- * - the part credited (pre-payment: reduces the open invoice; post-payment: customer balance) → a CreditMemo,
- *   and for a pre-payment note a zero Payment linking CreditMemo and Invoice, which is how QBO applies a credit;
- * - the out-of-band part → nothing (it was settled outside Stripe and outside our books).
- * A document that is all credit, or a single refund of the whole total, keeps its lines (items, discount, tax);
- * a split posts one line per part on `defaultItem`, because Stripe does not split the lines between the parts.
+ * basil+ (2025-03-31) states the parts: `pre_payment_amount`, `post_payment_amount`, `refunds[]`,
+ * `out_of_band_amount`; the rest of the post-payment part went to the customer balance. Legacy notes say only
+ * `type`, a single `refund` and `customer_balance_transaction`, which cannot split a refund from a balance credit.
  */
-export function planCreditNoteCreated(context: PlanContext, creditNote: StripeRecord): Plan {
+function readPortions(creditNote: StripeRecord, total: number): CreditNotePortions | string {
+  const outOfBandAmount = optInteger(creditNote, 'out_of_band_amount') ?? 0;
+  if (Array.isArray(creditNote.refunds)) {
+    const prePayment = optInteger(creditNote, 'pre_payment_amount') ?? (creditNote.type === 'pre_payment' ? total : 0);
+    const postPayment = optInteger(creditNote, 'post_payment_amount') ?? total - prePayment;
+    const refunds: { refundId: string; amount: number }[] = [];
+    let outOfBand = outOfBandAmount;
+    for (const entry of listRecords(creditNote.refunds)) {
+      const refundId = refId(entry.refund);
+      const amount = requireInteger(entry, 'amount_refunded');
+      // A payment record's refund happened outside Stripe, like the out-of-band amount.
+      if (refundId === undefined || entry.type === 'payment_record_refund') outOfBand += amount;
+      else refunds.push({ refundId, amount });
+    }
+    const refunded = refunds.reduce((sum, refund) => sum + refund.amount, 0);
+    const balance = postPayment - refunded - outOfBand;
+    if (prePayment + postPayment !== total || balance < 0)
+      return `pre-payment ${prePayment} + post-payment ${postPayment} (refunds ${refunded}, out of band ${outOfBand}) do not make the total ${total}`;
+    return { prePayment, refunds, balance, outOfBand };
+  }
+  const prePayment = creditNote.type === 'pre_payment' ? total : 0;
+  const legacyRefund = refId(creditNote.refund);
+  const postPayment = total - prePayment;
+  if (legacyRefund === undefined)
+    return { prePayment, refunds: [], balance: postPayment - outOfBandAmount, outOfBand: outOfBandAmount };
+  // Legacy credit notes do not say how much of the total went to the refund when part of it was credited to the
+  // customer balance as well; only the all-refund case is unambiguous.
+  if (refId(creditNote.customer_balance_transaction) !== undefined)
+    return 'legacy shape does not split refund and balance credit';
+  return {
+    prePayment,
+    refunds: [{ refundId: legacyRefund, amount: postPayment - outOfBandAmount }],
+    balance: 0,
+    outOfBand: outOfBandAmount,
+  };
+}
+
+interface CreditNoteFacts {
+  creditNoteId: string;
+  currency: string;
+  customerRef: { $ref: string };
+  txnDate: string | undefined;
+  number: string | undefined;
+  docNumber: string | undefined;
+  money: SalesDocumentMoney;
+  portions: CreditNotePortions;
+  /** Each part's own document, in the order: credit (pre-payment + balance), refunds…, out of band. */
+  shares: SalesDocumentMoney[];
+}
+
+/** Reads a credit note and splits it; a Plan when it cannot be booked as it stands. */
+function readCreditNote(context: PlanContext, creditNote: StripeRecord): CreditNoteFacts | Plan {
   const creditNoteId = requireString(creditNote, 'id');
-  if (isBeforeGoLive(context, optInteger(creditNote, 'created'))) return skip('before_go_live');
   const currency = requireCurrency(creditNote);
   const currencyPark = currencyProblem(context, currency);
   if (currencyPark !== undefined) return currencyPark;
-  const money = readCreditNoteMoney(creditNote);
+  const money = readCreditNoteMoney(creditNote, context.stripe?.creditNoteLines);
+  if (money.linesTruncated)
+    return park(
+      'credit_note_lines_incomplete',
+      `credit note ${creditNoteId} has more lines than the event carries: read GET /v1/credit_notes/${creditNoteId}/lines (all pages)`,
+    );
   const mismatch = documentMismatch(money, currency);
   if (mismatch !== undefined) return park('totals_mismatch', `credit note ${creditNoteId}: ${mismatch}`);
   const customerRef = customerRefOf(creditNote);
   if (customerRef === undefined) throw new InvalidStripeObject(`credit note ${creditNoteId} has no customer`);
-  const outOfBand = optInteger(creditNote, 'out_of_band_amount') ?? 0;
-  const refunds = readRefunds(creditNote, money.total - outOfBand);
-  if (refunds === 'unknown_split')
-    return park(
-      'totals_mismatch',
-      `credit note ${creditNoteId}: legacy shape does not split refund and balance credit`,
-    );
-  const refunded = refunds.reduce((sum, refund) => sum + refund.amount, 0);
-  const credited = money.total - outOfBand - refunded;
-  if (credited < 0)
-    return park('totals_mismatch', `credit note ${creditNoteId}: refunds and out-of-band exceed the total`);
-  if (credited === 0 && refunds.length === 0)
-    return skip(money.total === 0 ? 'zero_amount' : 'credit_note_out_of_band');
-
+  const portions = readPortions(creditNote, money.total);
+  if (typeof portions === 'string') return park('totals_mismatch', `credit note ${creditNoteId}: ${portions}`);
   const created = optInteger(creditNote, 'created');
-  const txnDate = created === undefined ? undefined : context.date(created);
   const number = optString(creditNote, 'number');
-  const docNumber = number === undefined ? undefined : qboDocNumber(number);
-  const wholeDocument = (part: number): boolean => part === money.total;
-  const linesFor = (part: number, description: string): Record<string, unknown>[] =>
-    wholeDocument(part)
-      ? buildSalesLines(context, money, currency)
-      : [salesItemLine(currency, { amount: part, quantity: 1, description, itemRef: context.item('defaultItem') })];
-  const common = {
+  return {
+    creditNoteId,
     currency,
-    ...(txnDate === undefined ? {} : { txnDate }),
+    customerRef,
+    txnDate: created === undefined ? undefined : context.date(created),
+    number,
+    docNumber: number === undefined ? undefined : qboDocNumber(number),
+    money,
+    portions,
+    shares: splitDocument(money, [
+      portions.prePayment + portions.balance,
+      ...portions.refunds.map((refund) => refund.amount),
+      portions.outOfBand,
+    ]),
   };
+}
 
+/**
+ * The RefundReceipt of one refund a credit note made: the note's customer, its share of the note's lines and tax,
+ * from clearing, keyed by the refund id. The refund events plan it through here too when the enrich stage says a
+ * credit note made the refund, so the receipt is the same whichever event arrives first.
+ */
+function refundReceipt(context: PlanContext, facts: CreditNoteFacts, index: number): PlannedOperation[] | Plan {
+  const refund = facts.portions.refunds[index];
+  const share = facts.shares[index + 1];
+  if (refund === undefined || share === undefined || refund.amount === 0) return [];
+  return refundReceiptOperations(context, {
+    stripeId: refund.refundId,
+    stripeObject: 'refund',
+    currency: facts.currency,
+    amount: refund.amount,
+    txnDate: facts.txnDate,
+    // DocNumber only when one receipt is the whole note, so two receipts never share a number (6140).
+    docNumber: refund.amount === facts.money.total ? facts.docNumber : undefined,
+    body: {
+      CustomerRef: facts.customerRef,
+      ...buildSalesBody(context, share, facts.currency),
+      DepositToAccountRef: context.account('stripeClearing'),
+      PaymentRefNum: qboPaymentRef(refund.refundId),
+    },
+    note: `credit note ${facts.creditNoteId}`,
+    settledBy: refund.refundId,
+  });
+}
+
+/** For the refund recipe: the receipt of `refundId` as the credit note that made it books it. */
+export function creditNoteRefundReceipt(
+  context: PlanContext,
+  creditNote: StripeRecord,
+  refundId: string,
+): PlannedOperation[] | Plan {
+  const facts = readCreditNote(context, creditNote);
+  if ('operations' in facts) return facts;
+  const index = facts.portions.refunds.findIndex((refund) => refund.refundId === refundId);
+  if (index < 0) return park('totals_mismatch', `credit note ${facts.creditNoteId} lists no refund ${refundId}`);
+  return refundReceipt(context, facts, index);
+}
+
+/**
+ * credit_note.created (section 6, every part with its share of tax):
+ * - each refund → a RefundReceipt from clearing, keyed by the refund id (refund.ts plans the same write);
+ * - the out-of-band part → a RefundReceipt from `accounts.outOfBandRefunds`, where the money really left;
+ * - the pre-payment part and the customer-balance part → one CreditMemo; the pre-payment part is applied to its
+ *   invoice by a zero Payment (how QBO applies a credit), and the balance part stays as the customer's credit,
+ *   which an invoice that uses it later applies (customer-credit.ts).
+ */
+export function planCreditNoteCreated(context: PlanContext, creditNote: StripeRecord): Plan {
+  if (isBeforeGoLive(context, optInteger(creditNote, 'created'))) return skip('before_go_live');
+  const facts = readCreditNote(context, creditNote);
+  if ('operations' in facts) return facts;
+  const { creditNoteId, currency, customerRef, portions, shares } = facts;
+  if (facts.money.total === 0) return skip('zero_amount');
+  const common = { currency, ...(facts.txnDate === undefined ? {} : { txnDate: facts.txnDate }) };
   const operations: PlannedOperation[] = [];
-  for (const refund of refunds) {
-    if (refund.amount === 0) continue;
+  for (let index = 0; index < portions.refunds.length; index += 1) {
+    const receipt = refundReceipt(context, facts, index);
+    if (!Array.isArray(receipt)) return receipt;
+    operations.push(...receipt);
+  }
+  const outOfBandShare = shares[shares.length - 1];
+  if (portions.outOfBand > 0 && outOfBandShare !== undefined)
     operations.push(
       buildOperation(context, {
         ...common,
         entity: 'RefundReceipt',
-        stripeId: refund.refundId,
-        stripeObject: 'refund',
-        expectedTotalMinor: refund.amount,
-        // DocNumber only when one receipt is the whole note, so two receipts never share a number (6140).
-        ...(docNumber !== undefined && wholeDocument(refund.amount) ? { docNumber } : {}),
+        stripeId: outOfBandRefundId(creditNoteId),
+        stripeObject: 'credit_note',
+        expectedTotalMinor: portions.outOfBand,
         body: {
           CustomerRef: customerRef,
-          Line: linesFor(refund.amount, `Refund, credit note ${number ?? creditNoteId}`),
-          DepositToAccountRef: context.account('stripeClearing'),
+          ...buildSalesBody(context, outOfBandShare, currency),
+          DepositToAccountRef: context.account('outOfBandRefunds'),
         },
-        note: `credit note ${creditNoteId}`,
+        note: `credit note ${creditNoteId}, refunded outside Stripe`,
       }),
     );
-  }
-  if (credited > 0) {
+  const credited = portions.prePayment + portions.balance;
+  const creditShare = shares[0];
+  if (credited > 0 && creditShare !== undefined) {
     operations.push(
       buildOperation(context, {
         ...common,
@@ -129,13 +232,13 @@ export function planCreditNoteCreated(context: PlanContext, creditNote: StripeRe
         stripeId: creditNoteId,
         stripeObject: 'credit_note',
         expectedTotalMinor: credited,
-        ...(docNumber === undefined ? {} : { docNumber }),
-        body: { CustomerRef: customerRef, Line: linesFor(credited, `Credit note ${number ?? creditNoteId}`) },
+        ...(facts.docNumber === undefined ? {} : { docNumber: facts.docNumber }),
+        body: { CustomerRef: customerRef, ...buildSalesBody(context, creditShare, currency) },
       }),
     );
     const invoiceId = refId(creditNote.invoice);
-    if (creditNote.type === 'pre_payment' && invoiceId !== undefined) {
-      const amount = minorToQboAmount(credited, currency);
+    if (portions.prePayment > 0 && invoiceId !== undefined) {
+      const amount = minorToQboAmount(portions.prePayment, currency);
       operations.push(
         buildOperation(context, {
           ...common,
@@ -159,6 +262,12 @@ export function planCreditNoteCreated(context: PlanContext, creditNote: StripeRe
   return finishPlan(context, operations);
 }
 
+/** Whether a credit note reduced its invoice before payment (a pre-payment or mixed note). */
+function hasPrePaymentPart(creditNote: StripeRecord): boolean {
+  const prePayment = optInteger(creditNote, 'pre_payment_amount');
+  return prePayment !== undefined ? prePayment > 0 : creditNote.type === 'pre_payment';
+}
+
 /**
  * credit_note.voided → undo the credit: delete the application Payment first (QBO will not delete a CreditMemo
  * that is applied), then the CreditMemo. QBO's API cannot void a CreditMemo, only delete it; the delete stays in
@@ -169,7 +278,7 @@ export function planCreditNoteVoided(context: PlanContext, creditNote: StripeRec
   if (isBeforeGoLive(context, optInteger(creditNote, 'created'))) return skip('before_go_live');
   const currency = requireCurrency(creditNote);
   const operations: PlannedOperation[] = [];
-  if (creditNote.type === 'pre_payment' && refId(creditNote.invoice) !== undefined) {
+  if (hasPrePaymentPart(creditNote) && refId(creditNote.invoice) !== undefined) {
     const applicationId = creditApplicationId(creditNoteId);
     operations.push(
       buildOperation(context, {

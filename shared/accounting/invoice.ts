@@ -10,7 +10,8 @@ import {
   type Plan,
   type PlanContext,
 } from './operation';
-import { buildSalesLines, documentMismatch, readInvoiceMoney } from './sales-lines';
+import { appliedCustomerCredit, planCustomerCreditApplication } from './customer-credit';
+import { buildSalesBody, documentMismatch, readInvoiceMoney } from './sales-lines';
 import {
   InvalidStripeObject,
   optInteger,
@@ -38,12 +39,19 @@ function finalizedAt(invoice: StripeRecord): number | undefined {
 /**
  * invoice.finalized → Invoice (DESIGN section 6). A zero-total invoice whose lines are all zero (a free tier) is no
  * money movement and is skipped; one that reaches zero through a discount is posted, because the discount is.
+ * Customer credit Stripe applied at finalization follows the Invoice (customer-credit.ts).
  */
 export function planInvoiceFinalized(context: PlanContext, invoice: StripeRecord): Plan {
   const invoiceId = requireString(invoice, 'id');
   if (isBeforeGoLive(context, optInteger(invoice, 'created'))) return skip('before_go_live');
   const currency = requireCurrency(invoice);
-  const money = readInvoiceMoney(invoice);
+  const money = readInvoiceMoney(invoice, context.stripe?.invoiceLines);
+  // An event carries the first page of lines only; without the rest the lines cannot add up to the total.
+  if (money.linesTruncated)
+    return park(
+      'invoice_lines_incomplete',
+      `invoice ${invoiceId} has more lines than the event carries: read GET /v1/invoices/${invoiceId}/lines (all pages)`,
+    );
   if (money.total === 0 && money.lines.every((line) => line.amount === 0)) return skip('zero_amount');
   const currencyPark = currencyProblem(context, currency);
   if (currencyPark !== undefined) return currencyPark;
@@ -58,11 +66,14 @@ export function planInvoiceFinalized(context: PlanContext, invoice: StripeRecord
   const finalized = finalizedAt(invoice);
   const txnDate = finalized === undefined ? undefined : context.date(finalized);
   const dueDateUnix = optInteger(invoice, 'due_date');
-  const body: Record<string, unknown> = { CustomerRef: customerRef, Line: buildSalesLines(context, money, currency) };
+  const body: Record<string, unknown> = { CustomerRef: customerRef, ...buildSalesBody(context, money, currency) };
   // Charged automatically means due on receipt; leaving DueDate out would let QBO's default terms add 30 days.
   if (dueDateUnix !== undefined) body.DueDate = context.date(dueDateUnix);
   else if (txnDate !== undefined && invoice.collection_method !== 'send_invoice') body.DueDate = txnDate;
   const number = optString(invoice, 'number');
+  const credit =
+    appliedCustomerCredit(invoice) > 0 ? planCustomerCreditApplication(context, invoice) : { operations: [] };
+  if (credit.parked !== undefined) return credit;
   const operation = buildOperation(context, {
     entity: 'Invoice',
     stripeId: invoiceId,
@@ -73,7 +84,7 @@ export function planInvoiceFinalized(context: PlanContext, invoice: StripeRecord
     ...(txnDate === undefined ? {} : { txnDate }),
     ...(number === undefined ? {} : { docNumber: qboDocNumber(number) }),
   });
-  return finishPlan(context, [operation]);
+  return finishPlan(context, [operation, ...credit.operations]);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 // The QBO entity list is vocabulary shared with the client; the module imports nothing, so no I/O comes with it.
 import type { QboEntityName } from '../qbo/entities';
 import { localDate } from './dates';
+import type { StripeEnrichment } from './enrichment';
 import { minorToDecimal } from './money';
 
 export type { QboEntityName };
@@ -51,7 +52,7 @@ export const SKIP_REASONS = [
   'handled_by_payout',
   'not_reconciled',
   'payout_not_paid',
-  'credit_note_out_of_band',
+  'refund_of_uncaptured_charge',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -64,6 +65,14 @@ export const PARK_REASONS = [
   'charge_invoice_unknown',
   'invalid_object',
   'negative_total',
+  'balance_type_unknown',
+  'tax_code_ambiguous',
+  'invoice_lines_incomplete',
+  'credit_note_lines_incomplete',
+  'exchange_rate_required',
+  'customer_balance_transactions_required',
+  'customer_credit_unbooked',
+  'credit_note_lookup_required',
 ] as const;
 export type ParkReason = (typeof PARK_REASONS)[number];
 
@@ -71,6 +80,20 @@ export interface Plan {
   operations: PlannedOperation[];
   skipped?: { reason: SkipReason };
   parked?: { reason: ParkReason; detail: string };
+}
+
+/**
+ * Thrown where a park is decided deep inside line building (a line that cannot have one tax code); buildPlan turns
+ * it into a parked plan, as it does InvalidStripeObject.
+ */
+export class ParkPlan extends Error {
+  constructor(
+    readonly reason: ParkReason,
+    readonly detail: string,
+  ) {
+    super(`${reason}: ${detail}`);
+    this.name = 'ParkPlan';
+  }
 }
 
 export const skip = (reason: SkipReason): Plan => ({ operations: [], skipped: { reason } });
@@ -90,6 +113,8 @@ export class PlanContext {
     readonly event: NormalizedEvent,
     readonly settings: TenantSettings,
     readonly balanceTransactions: readonly unknown[] | undefined,
+    /** What the enrich stage read from Stripe; undefined when no enrich stage ran (see enrichment.ts). */
+    readonly stripe: StripeEnrichment | undefined = undefined,
   ) {}
 
   get currencyRefNeeded(): boolean {
@@ -100,6 +125,27 @@ export class PlanContext {
     const value = this.settings.accounts[key];
     if (value === undefined) this.missingSettings.add(`accounts.${key}`);
     return { value: value ?? '0' };
+  }
+
+  /**
+   * An optional account that defaults to another one (accounts.refunds → income, stripeReserve → stripeClearing …).
+   * When neither is set, the default is reported missing, as section 6 names it (`accounts.income`).
+   */
+  accountOr(key: AccountKey, fallback: AccountKey): { value: string } {
+    const value = this.settings.accounts[key] ?? this.settings.accounts[fallback];
+    if (value === undefined) this.missingSettings.add(`accounts.${fallback}`);
+    return { value: value ?? '0' };
+  }
+
+  /** Records a missing setting that is not an account or item (e.g. `tax.defaultTaxCode`). */
+  requireSetting(value: string | undefined, key: string): { value: string } {
+    if (value === undefined) this.missingSettings.add(key);
+    return { value: value ?? '0' };
+  }
+
+  /** The date the event happened, in the tenant's zone: what a reversal is dated on. */
+  eventDate(): string {
+    return this.date(Math.floor(Date.parse(this.event.occurredAt) / 1000));
   }
 
   item(key: ItemKey): { value: string } {
@@ -165,6 +211,8 @@ export interface OperationSpec {
   target?: QboRef;
   /** Human text after the recovery marker in PrivateNote. */
   note?: string;
+  /** Foreign currency → home currency rate (multicurrency companies): Stripe's, from the balance transaction. */
+  exchangeRate?: number;
 }
 
 /**
@@ -178,13 +226,12 @@ export function buildOperation(context: PlanContext, spec: OperationSpec): Plann
   const body: Record<string, unknown> = { ...spec.body };
   if (spec.txnDate !== undefined) body.TxnDate = spec.txnDate;
   if (spec.docNumber !== undefined) body.DocNumber = spec.docNumber;
-  if (
-    operation === 'create' &&
-    context.currencyRefNeeded &&
-    spec.entity !== 'Transfer' &&
-    spec.entity !== 'JournalEntry'
-  )
+  // Every write carries its currency in a multicurrency company: without CurrencyRef QBO takes the home currency,
+  // which for a journal entry or transfer in another currency would book the wrong amounts.
+  if (operation === 'create' && context.currencyRefNeeded) {
     body.CurrencyRef = { value: spec.currency };
+    if (spec.exchangeRate !== undefined) body.ExchangeRate = spec.exchangeRate;
+  }
   // QBO caps PrivateNote at 4000 characters; our notes are far shorter, the cap is only a guard.
   body.PrivateNote = (spec.note === undefined ? marker : `${marker} ${spec.note}`).slice(0, 4000);
   const planned: PlannedOperation = {

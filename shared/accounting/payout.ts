@@ -1,4 +1,6 @@
+import type { BalanceCategory } from './balance-types';
 import { utcDate } from './dates';
+import { journalLines, journalTotal, type Posting } from './journal';
 import { minorToDecimal, minorToQboAmount } from './money';
 import {
   buildOperation,
@@ -8,13 +10,19 @@ import {
   park,
   refTo,
   skip,
-  type AccountKey,
   type Plan,
   type PlanContext,
+  type PlannedOperation,
+  type QboEntityName,
 } from './operation';
 import {
-  InvalidStripeObject,
-  isRecord,
+  breakdownPayout,
+  CATEGORY_ORDER,
+  categoryAccount,
+  lineDescription,
+  type PayoutBreakdown,
+} from './payout-breakdown';
+import {
   optInteger,
   optString,
   requireCurrency,
@@ -23,108 +31,9 @@ import {
   type StripeRecord,
 } from './stripe-fields';
 
-/**
- * Where a balance transaction's amount goes (section 6). `reporting_category` is Stripe's stable grouping and is
- * read first; `type` is the fallback for older snapshots. Money in is positive, money out negative.
- */
-export type BalanceCategory = 'charges' | 'refunds' | 'fees' | 'disputes' | 'payoutReversals' | 'adjustments';
-
-const CATEGORY_BY_NAME: Readonly<Record<string, BalanceCategory>> = {
-  charge: 'charges',
-  payment: 'charges',
-  refund: 'refunds',
-  payment_refund: 'refunds',
-  refund_failure: 'refunds',
-  payment_failure_refund: 'refunds',
-  fee: 'fees',
-  stripe_fee: 'fees',
-  tax_fee: 'fees',
-  network_cost: 'fees',
-  tax: 'fees',
-  dispute: 'disputes',
-  dispute_reversal: 'disputes',
-  // A failed payout returns its money to the Stripe balance; the reversal entry parked it in clearing.
-  payout_failure: 'payoutReversals',
-  payout_cancel: 'payoutReversals',
-  payout_reversal: 'payoutReversals',
-};
-
-export function balanceCategory(transaction: StripeRecord): BalanceCategory {
-  const byReporting = CATEGORY_BY_NAME[optString(transaction, 'reporting_category') ?? ''];
-  return byReporting ?? CATEGORY_BY_NAME[optString(transaction, 'type') ?? ''] ?? 'adjustments';
-}
-
-const CATEGORY_ORDER: readonly BalanceCategory[] = [
-  'charges',
-  'refunds',
-  'disputes',
-  'adjustments',
-  'payoutReversals',
-  'fees',
-];
-const CATEGORY_LABEL: Record<BalanceCategory, string> = {
-  charges: 'Stripe charges',
-  refunds: 'Stripe refunds',
-  fees: 'Stripe fees',
-  disputes: 'Stripe disputes',
-  payoutReversals: 'Returned Stripe payouts',
-  adjustments: 'Stripe adjustments',
-};
-
-export interface PayoutBreakdown {
-  /** Signed minor units per category; zero categories are absent. */
-  amounts: Partial<Record<BalanceCategory, number>>;
-  counts: Partial<Record<BalanceCategory, number>>;
-  /** Σ(amount − fee) = Σ net: what the payout must equal. */
-  net: number;
-}
-
-/**
- * Sums a payout's balance transactions per category. The payout's own row (type `payout`) is the withdrawal
- * itself and is left out. A row's `fee` goes to fees whatever its type, so fee lines stay visible even when Stripe
- * nets them into a charge.
- */
-export function breakdownPayout(payoutId: string, currency: string, transactions: readonly unknown[]): PayoutBreakdown {
-  const breakdown: PayoutBreakdown = { amounts: {}, counts: {}, net: 0 };
-  const add = (category: BalanceCategory, amount: number, count: number): void => {
-    if (amount === 0 && count === 0) return;
-    breakdown.amounts[category] = (breakdown.amounts[category] ?? 0) + amount;
-    breakdown.counts[category] = (breakdown.counts[category] ?? 0) + count;
-  };
-  for (const raw of transactions) {
-    if (!isRecord(raw)) throw new InvalidStripeObject('a balance transaction is not an object');
-    const type = optString(raw, 'type');
-    if (type === 'payout' && (raw.source === undefined || raw.source === null || raw.source === payoutId)) continue;
-    if (requireCurrency(raw) !== currency)
-      throw new InvalidStripeObject(`balance transaction ${String(raw.id)} is not in the payout currency ${currency}`);
-    const amount = requireInteger(raw, 'amount');
-    const fee = optInteger(raw, 'fee') ?? 0;
-    const net = optInteger(raw, 'net');
-    if (net !== undefined && net !== amount - fee)
-      throw new InvalidStripeObject(`balance transaction ${String(raw.id)}: net ≠ amount − fee`);
-    add(balanceCategory(raw), amount, 1);
-    if (fee !== 0) add('fees', -fee, 0);
-    breakdown.net += amount - fee;
-  }
-  return breakdown;
-}
-
-const DEPOSIT_ACCOUNT: Record<BalanceCategory, AccountKey> = {
-  charges: 'stripeClearing',
-  refunds: 'stripeClearing',
-  payoutReversals: 'stripeClearing',
-  fees: 'stripeFees',
-  disputes: 'disputes',
-  adjustments: 'adjustments',
-};
-
-function lineDescription(breakdown: PayoutBreakdown, category: BalanceCategory): string {
-  const count = breakdown.counts[category] ?? 0;
-  return count > 0 ? `${CATEGORY_LABEL[category]} (${count})` : CATEGORY_LABEL[category];
-}
-
 interface PayoutFacts {
   payoutId: string;
+  /** Signed: a negative payout is Stripe debiting the bank to cover a negative balance. */
   amount: number;
   currency: string;
   arrivalDate: string | undefined;
@@ -148,13 +57,37 @@ function totalsPark(facts: PayoutFacts, breakdown: PayoutBreakdown): Plan | unde
   );
 }
 
+const arrival = (facts: PayoutFacts) => (facts.arrivalDate === undefined ? {} : { txnDate: facts.arrivalDate });
+
 /**
- * Deposit to `bank` (invoices mode): one line per category, grouped because a payout can hold thousands of
- * balance transactions and the Deposit should read like the bank statement; charges and refunds move out of the
- * clearing account where the payments and refund receipts put them, fees are a negative line on `stripeFees`.
+ * The payout as signed postings: DR bank the payout, and each category on its account, credited when the money
+ * came into the Stripe balance and debited when it went out. It balances exactly when the categories sum to the
+ * payout, which totalsPark has checked.
  */
-function planDeposit(context: PlanContext, facts: PayoutFacts, breakdown: PayoutBreakdown): Plan {
-  const lines = CATEGORY_ORDER.flatMap((category) => {
+function payoutPostings(context: PlanContext, facts: PayoutFacts, breakdown: PayoutBreakdown): Posting[] {
+  const postings: Posting[] = [
+    { account: context.account('bank'), amount: facts.amount, description: `Stripe payout ${facts.payoutId}` },
+  ];
+  for (const category of CATEGORY_ORDER) {
+    const amount = breakdown.amounts[category] ?? 0;
+    if (amount === 0) continue;
+    postings.push({
+      account: categoryAccount(context, category),
+      amount: -amount,
+      description: lineDescription(breakdown, category),
+    });
+  }
+  return postings;
+}
+
+/**
+ * Deposit to `bank` (invoices mode, a payout of money to the bank): one line per category, grouped because a
+ * payout can hold thousands of balance transactions and the Deposit should read like the bank statement; charges
+ * and refunds move out of the clearing account where the payments and refund receipts put them, fees are a
+ * negative line on `stripeFees`.
+ */
+function depositOperation(context: PlanContext, facts: PayoutFacts, breakdown: PayoutBreakdown): PlannedOperation {
+  const lines = CATEGORY_ORDER.flatMap((category: BalanceCategory) => {
     const amount = breakdown.amounts[category] ?? 0;
     if (amount === 0) return [];
     return [
@@ -162,90 +95,100 @@ function planDeposit(context: PlanContext, facts: PayoutFacts, breakdown: Payout
         DetailType: 'DepositLineDetail',
         Amount: minorToQboAmount(amount, facts.currency),
         Description: lineDescription(breakdown, category),
-        DepositLineDetail: { AccountRef: context.account(DEPOSIT_ACCOUNT[category]) },
+        DepositLineDetail: { AccountRef: categoryAccount(context, category) },
       },
     ];
   });
-  return finishPlan(context, [
-    buildOperation(context, {
-      entity: 'Deposit',
-      stripeId: facts.payoutId,
-      stripeObject: 'payout',
-      currency: facts.currency,
-      expectedTotalMinor: facts.amount,
-      ...(facts.arrivalDate === undefined ? {} : { txnDate: facts.arrivalDate }),
-      body: { DepositToAccountRef: context.account('bank'), Line: lines },
-    }),
-  ]);
+  return buildOperation(context, {
+    entity: 'Deposit',
+    stripeId: facts.payoutId,
+    stripeObject: 'payout',
+    currency: facts.currency,
+    expectedTotalMinor: facts.amount,
+    ...arrival(facts),
+    body: { DepositToAccountRef: context.account('bank'), Line: lines },
+  });
 }
-
-/** Manual payouts have no balance-transaction list (Stripe refuses `payout=` for them): clearing → bank. */
-function planManualTransfer(context: PlanContext, facts: PayoutFacts): Plan {
-  return finishPlan(context, [
-    buildOperation(context, {
-      entity: 'Transfer',
-      stripeId: facts.payoutId,
-      stripeObject: 'payout',
-      currency: facts.currency,
-      // QBO calls a Transfer's total `Amount`; the executor compares that.
-      expectedTotalMinor: facts.amount,
-      ...(facts.arrivalDate === undefined ? {} : { txnDate: facts.arrivalDate }),
-      body: {
-        FromAccountRef: context.account('stripeClearing'),
-        ToAccountRef: context.account('bank'),
-        Amount: minorToQboAmount(facts.amount, facts.currency),
-      },
-      note: 'manual payout (no balance transactions)',
-    }),
-  ]);
-}
-
-const SUMMARY_ACCOUNT: Record<BalanceCategory, AccountKey> = {
-  charges: 'income',
-  refunds: 'refunds',
-  fees: 'stripeFees',
-  disputes: 'disputes',
-  adjustments: 'adjustments',
-  payoutReversals: 'stripeClearing',
-};
 
 /**
- * payout_summary mode: one JournalEntry per payout (section 6). DR bank (net); each category on its account,
- * credit when money came in (gross charges → income) and debit when it went out (fees, refunds, lost disputes).
- * It balances exactly when the categories sum to the payout, which totalsPark has checked.
+ * A JournalEntry of the payout's postings: every payout in payout_summary mode (section 6), and in invoices mode a
+ * negative payout, which QBO cannot take as a Deposit (a Deposit's total must not be negative): there it books
+ * CR bank, the money moving from the bank into the Stripe balance, with every line amount ≥ 0.
  */
-function planSummaryJournal(context: PlanContext, facts: PayoutFacts, breakdown: PayoutBreakdown): Plan {
-  const line = (posting: 'Debit' | 'Credit', amount: number, account: { value: string }, description: string) => ({
-    DetailType: 'JournalEntryLineDetail',
-    Amount: minorToQboAmount(amount, facts.currency),
-    Description: description,
-    JournalEntryLineDetail: { PostingType: posting, AccountRef: account },
+function journalOperation(context: PlanContext, facts: PayoutFacts, breakdown: PayoutBreakdown): PlannedOperation {
+  const postings = payoutPostings(context, facts, breakdown);
+  return buildOperation(context, {
+    entity: 'JournalEntry',
+    stripeId: facts.payoutId,
+    stripeObject: 'payout',
+    currency: facts.currency,
+    expectedTotalMinor: journalTotal(postings),
+    ...arrival(facts),
+    body: { Line: journalLines(facts.currency, postings) },
+    ...(facts.amount < 0 ? { note: 'negative payout: Stripe debited the bank' } : {}),
   });
-  const lines = [line('Debit', facts.amount, context.account('bank'), `Stripe payout ${facts.payoutId}`)];
-  let debits = facts.amount;
-  for (const category of CATEGORY_ORDER) {
-    const amount = breakdown.amounts[category] ?? 0;
-    if (amount === 0) continue;
-    const accountKey = SUMMARY_ACCOUNT[category];
-    // accounts.refunds is optional and defaults to income (section 6).
-    const account =
-      accountKey === 'refunds' && context.settings.accounts.refunds === undefined
-        ? context.account('income')
-        : context.account(accountKey);
-    if (amount < 0) debits += -amount;
-    lines.push(line(amount > 0 ? 'Credit' : 'Debit', Math.abs(amount), account, lineDescription(breakdown, category)));
+}
+
+/**
+ * Manual payouts have no balance-transaction list (Stripe refuses `payout=` for them): clearing → bank, or
+ * bank → clearing for a negative one (QBO's Transfer amount must be positive).
+ */
+function transferOperation(context: PlanContext, facts: PayoutFacts): PlannedOperation {
+  const clearing = context.account('stripeClearing');
+  const bank = context.account('bank');
+  const outOfStripe = facts.amount > 0;
+  return buildOperation(context, {
+    entity: 'Transfer',
+    stripeId: facts.payoutId,
+    stripeObject: 'payout',
+    currency: facts.currency,
+    // QBO calls a Transfer's total `Amount`; the executor compares that.
+    expectedTotalMinor: Math.abs(facts.amount),
+    ...arrival(facts),
+    body: {
+      FromAccountRef: outOfStripe ? clearing : bank,
+      ToAccountRef: outOfStripe ? bank : clearing,
+      Amount: minorToQboAmount(Math.abs(facts.amount), facts.currency),
+    },
+    note: 'manual payout (no balance transactions)',
+  });
+}
+
+/**
+ * The write that books a payout, whichever event plans it (paid, reconciled, failed, canceled): the same write
+ * under the same ledger key (the payout id), so the first to arrive posts it and the others find it linked.
+ */
+function planPayoutBooking(context: PlanContext, facts: PayoutFacts, payout: StripeRecord): Plan {
+  const transactions = context.balanceTransactions;
+  if (transactions === undefined) {
+    if (payout.automatic === false && context.settings.mode === 'invoices')
+      return finishPlan(context, [transferOperation(context, facts)]);
+    return park(
+      'balance_transactions_required',
+      payout.automatic === false
+        ? `manual payout ${facts.payoutId} has no balance transactions to summarise`
+        : `fetch GET /v1/balance_transactions?payout=${facts.payoutId} and plan again`,
+    );
   }
-  return finishPlan(context, [
-    buildOperation(context, {
-      entity: 'JournalEntry',
-      stripeId: facts.payoutId,
-      stripeObject: 'payout',
-      currency: facts.currency,
-      expectedTotalMinor: debits,
-      ...(facts.arrivalDate === undefined ? {} : { txnDate: facts.arrivalDate }),
-      body: { Line: lines },
-    }),
-  ]);
+  const result = breakdownPayout(facts.payoutId, facts.currency, transactions);
+  if ('unknown' in result)
+    return park(
+      'balance_type_unknown',
+      `payout ${facts.payoutId}: no booking rule for ${result.unknown.join('; ')}`.slice(0, 2000),
+    );
+  const mismatch = totalsPark(facts, result.breakdown);
+  if (mismatch !== undefined) return mismatch;
+  const operation =
+    context.settings.mode === 'invoices' && facts.amount > 0
+      ? depositOperation(context, facts, result.breakdown)
+      : journalOperation(context, facts, result.breakdown);
+  return finishPlan(context, [operation]);
+}
+
+function payoutPreconditions(context: PlanContext, payout: StripeRecord, facts: PayoutFacts): Plan | undefined {
+  if (isBeforeGoLive(context, optInteger(payout, 'created'))) return skip('before_go_live');
+  if (facts.amount === 0) return skip('zero_amount');
+  return currencyProblem(context, facts.currency);
 }
 
 /**
@@ -260,72 +203,59 @@ export function planPayoutPaid(context: PlanContext, payout: StripeRecord): Plan
   // `in_progress` means Stripe is still attaching balance transactions; a manual payout says `not_applicable`
   // (it never gets a list) and goes on to the transfer.
   if (optString(payout, 'reconciliation_status') === 'in_progress') return skip('not_reconciled');
-  if (facts.amount === 0) return skip('zero_amount');
-  const currencyPark = currencyProblem(context, facts.currency);
-  if (currencyPark !== undefined) return currencyPark;
-  const transactions = context.balanceTransactions;
-  if (transactions === undefined) {
-    if (payout.automatic === false && context.settings.mode === 'invoices') return planManualTransfer(context, facts);
-    return park(
-      'balance_transactions_required',
-      payout.automatic === false
-        ? `manual payout ${facts.payoutId} has no balance transactions to summarise`
-        : `fetch GET /v1/balance_transactions?payout=${facts.payoutId} and plan again`,
-    );
-  }
-  const breakdown = breakdownPayout(facts.payoutId, facts.currency, transactions);
-  const mismatch = totalsPark(facts, breakdown);
-  if (mismatch !== undefined) return mismatch;
-  return context.settings.mode === 'payout_summary'
-    ? planSummaryJournal(context, facts, breakdown)
-    : planDeposit(context, facts, breakdown);
+  return payoutPreconditions(context, payout, facts) ?? planPayoutBooking(context, facts, payout);
 }
 
-/** The ledger key of a payout's reversal: its own, so it never collides with the deposit's `create`. */
+/** The ledger key of a payout's reversal: its own, so it never collides with the booking's `create`. */
 export function payoutReversalId(payoutId: string): string {
   return `${payoutId}/failed`;
 }
 
+function bookingEntity(context: PlanContext, payout: StripeRecord, facts: PayoutFacts): QboEntityName {
+  if (context.settings.mode === 'payout_summary') return 'JournalEntry';
+  if (context.balanceTransactions === undefined && payout.automatic === false) return 'Transfer';
+  return facts.amount > 0 ? 'Deposit' : 'JournalEntry';
+}
+
 /**
- * payout.failed → reverse what the paid payout posted. A JournalEntry (DR clearing, CR bank) rather than deleting
- * the Deposit: QBO cannot void a Deposit, a delete erases the record the bank feed may already have matched, and
- * the money really did go back to the Stripe balance, where a later payout picks it up as a `payout_failure` row
- * (mapped to clearing). `target` names what is reversed: the executor posts only when that target is linked,
- * because a payout that fails before it is paid never reached the books.
+ * payout.failed and payout.canceled. Stripe returns the money to the balance, and a later payout carries it back
+ * as a `payout_failure`/`payout_cancel` row on clearing. Every fee, dispute and adjustment the payout carried is
+ * still real, whether the payout landed or not. So the plan is the payout's booking (the very write payout.paid
+ * plans, same ledger key) followed by its reversal, a JournalEntry DR clearing / CR bank under `<payout>/failed`,
+ * dated on the failure:
+ * - failed after it was paid: the booking is already linked (skipped as such), the reversal posts;
+ * - failed before it was paid: the booking posts now, then the reversal, so bank nets to zero while the fees,
+ *   disputes and adjustments stay booked, and clearing keeps exactly the payout's net for the later
+ *   `payout_failure` row to take out;
+ * - a payout.paid arriving after the failure finds the booking linked and cannot post a second deposit.
+ * Whatever the order of events, the books end the same: booking + reversal. (The alternative, a journal of only the
+ * non-clearing lines when the deposit was never posted, would need the executor to tell the deposit from that
+ * journal under one ledger key; this needs nothing but the ledger's exactly-once.) `target` names what is reversed,
+ * as before: the executor skips a reversal whose target is not linked, which here cannot happen after the booking.
  */
 export function planPayoutFailed(context: PlanContext, payout: StripeRecord): Plan {
   const facts = readPayout(payout);
-  if (isBeforeGoLive(context, optInteger(payout, 'created'))) return skip('before_go_live');
-  if (facts.amount === 0) return skip('zero_amount');
-  const currencyPark = currencyProblem(context, facts.currency);
-  if (currencyPark !== undefined) return currencyPark;
-  const target =
-    context.settings.mode === 'payout_summary'
-      ? refTo('JournalEntry', facts.payoutId)
-      : payout.automatic === false
-        ? refTo('Transfer', facts.payoutId)
-        : refTo('Deposit', facts.payoutId);
-  const amount = minorToQboAmount(facts.amount, facts.currency);
+  const stop = payoutPreconditions(context, payout, facts);
+  if (stop !== undefined) return stop;
+  const booking = planPayoutBooking(context, facts, payout);
+  if (booking.parked !== undefined || booking.skipped !== undefined) return booking;
   const failure = optString(payout, 'failure_code');
-  const journalLine = (posting: 'Debit' | 'Credit', account: { value: string }) => ({
-    DetailType: 'JournalEntryLineDetail',
-    Amount: amount,
-    Description: `Stripe payout ${facts.payoutId} failed${failure === undefined ? '' : ` (${failure})`}`,
-    JournalEntryLineDetail: { PostingType: posting, AccountRef: account },
+  const status = optString(payout, 'status') === 'canceled' ? 'canceled' : 'failed';
+  const description = `Stripe payout ${facts.payoutId} ${status}${failure === undefined ? '' : ` (${failure})`}`;
+  const postings: Posting[] = [
+    { account: context.account('stripeClearing'), amount: facts.amount, description },
+    { account: context.account('bank'), amount: -facts.amount, description },
+  ];
+  const reversal = buildOperation(context, {
+    entity: 'JournalEntry',
+    stripeId: payoutReversalId(facts.payoutId),
+    stripeObject: 'payout',
+    currency: facts.currency,
+    expectedTotalMinor: Math.abs(facts.amount),
+    txnDate: context.eventDate(),
+    target: refTo(bookingEntity(context, payout, facts), facts.payoutId),
+    body: { Line: journalLines(facts.currency, postings) },
+    note: `reverses payout ${facts.payoutId}`,
   });
-  return finishPlan(context, [
-    buildOperation(context, {
-      entity: 'JournalEntry',
-      stripeId: payoutReversalId(facts.payoutId),
-      stripeObject: 'payout',
-      currency: facts.currency,
-      expectedTotalMinor: facts.amount,
-      txnDate: context.date(Math.floor(Date.parse(context.event.occurredAt) / 1000)),
-      target,
-      body: {
-        Line: [journalLine('Debit', context.account('stripeClearing')), journalLine('Credit', context.account('bank'))],
-      },
-      note: `reverses payout ${facts.payoutId}`,
-    }),
-  ]);
+  return finishPlan(context, [...booking.operations, reversal]);
 }

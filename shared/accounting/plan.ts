@@ -3,7 +3,8 @@ import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import { EVENT_CATALOGUE } from '../catalogue/event-catalogue';
 import { isHandledEventType } from '../stripe/event-types';
 import { isValidTimeZone } from './dates';
-import { park, PlanContext, skip, type Plan } from './operation';
+import { park, ParkPlan, PlanContext, skip, type Plan } from './operation';
+import type { StripeEnrichment } from './enrichment';
 import { InvalidStripeObject, type StripeRecord } from './stripe-fields';
 
 /**
@@ -26,11 +27,18 @@ export { customerDisplayName, suffixedDisplayName } from './customer';
 export { currencyExponent, decimalToMinor, minorToDecimal } from './money';
 export { localDate, utcDate } from './dates';
 
+export type { StripeEnrichment } from './enrichment';
+
 export interface BuildPlanInput {
   event: NormalizedEvent;
   settings: TenantSettings;
-  /** The payout's balance transactions (`GET /v1/balance_transactions?payout=…`, all pages), for payout events. */
+  /**
+   * The payout's balance transactions (`GET /v1/balance_transactions?payout=…`, all pages), for every automatic
+   * payout's events: payout.paid, payout.reconciliation_completed, payout.failed and payout.canceled.
+   */
   balanceTransactions?: readonly unknown[];
+  /** Everything else the enrich stage read from Stripe for this event (see enrichment.ts for who needs what). */
+  stripe?: StripeEnrichment;
 }
 
 export function buildPlan(input: BuildPlanInput): Plan {
@@ -43,12 +51,13 @@ export function buildPlan(input: BuildPlanInput): Plan {
   if (!isValidTimeZone(settings.timezone))
     // The detail is a settings key, as for a missing mapping, so the consumer can name it the same way.
     return park('settings_incomplete', 'timezone');
-  const context = new PlanContext(event, settings, input.balanceTransactions);
+  const context = new PlanContext(event, settings, input.balanceTransactions, input.stripe);
   try {
     // Dispatch through the catalogue, typed over every handled type (STYLE 7): a type without a recipe is no row.
     return entry.recipe(context, event.object as StripeRecord);
   } catch (error) {
     if (error instanceof InvalidStripeObject) return park('invalid_object', error.detail);
+    if (error instanceof ParkPlan) return park(error.reason, error.detail);
     throw error;
   }
 }

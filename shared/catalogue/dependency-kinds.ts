@@ -8,9 +8,11 @@ import type { HandledEventType } from '../stripe/event-types';
  * entity), so the table reads the same names the consumer parses.
  *
  * The other ref kinds are no dependency: `item` resolves to the QBO item of the product's name; a reversal's target
- * (`deposit`, `transfer`, `journalentry`) that was never posted means there is nothing to reverse; `creditmemo` and
- * `payment` name the credit-note recipe's own writes (applied in the same plan, undone by its void), which only the
- * credit note's own events create.
+ * (`deposit`, `transfer`, `journalentry`, `refundreceipt`) that was never posted means there is nothing to reverse;
+ * `payment` names the credit-note recipe's own application (undone by its void); `taxrate:<QBO TaxCode id>` is the
+ * sales TaxRate of a QBO TaxCode, which the executor reads from QBO. `creditmemo` is no dependency either: a credit
+ * note's own plans create it before they apply it, and an invoice that used the customer's credit balance waits for
+ * the credit note's own event (Stripe sent it before the invoice) rather than asking for it.
  */
 export const DEPENDENCY_KINDS = {
   customer: { path: 'customers', eventType: 'customer.created' },

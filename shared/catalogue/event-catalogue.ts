@@ -9,7 +9,7 @@ import {
   planLegacyInvoicePaid,
 } from '../accounting/payment';
 import { payoutReversalId, planPayoutFailed, planPayoutPaid } from '../accounting/payout';
-import { planChargeRefunded, planDispute, planRefund } from '../accounting/refund';
+import { planChargeRefunded, planDispute, planRefund, planRefundUpdate, refundReversalId } from '../accounting/refund';
 import type { StripeRecord } from '../accounting/stripe-fields';
 import {
   CHARGE_OWNER,
@@ -140,6 +140,16 @@ export const EVENT_CATALOGUE = {
     ledgerWrite: onOwner('create'),
     dependencies: ['customer'],
   },
+  // Manual capture: the authorised charge is booked only when captured, for what was captured. The same write as
+  // charge.succeeded of a charge captured at once.
+  'charge.captured': {
+    entity: 'payment',
+    objectKind: 'charge',
+    owner: CHARGE_OWNER,
+    recipe: planCharge,
+    ledgerWrite: onOwner('create'),
+    dependencies: ['customer'],
+  },
   // Owned by the newest refund the charge lists (one RefundReceipt per refund, keyed by the refund id).
   'charge.refunded': {
     entity: 'refund',
@@ -157,11 +167,31 @@ export const EVENT_CATALOGUE = {
     ledgerWrite: onOwner('create'),
     dependencies: ['customer'],
   },
+  // A refund that failed: its receipt (the write refund.created plans) and then the reversal under its own key.
+  // refund.updated also reports refunds that did not fail; its ledger write is the receipt, which every update
+  // plans, and a failure's reversal is replayed through refund.failed.
   'refund.updated': {
     entity: 'refund',
     objectKind: 'refund',
     owner: REFUND_OWNER,
-    recipe: planRefund,
+    recipe: planRefundUpdate,
+    ledgerWrite: onOwner('create'),
+    dependencies: ['customer'],
+  },
+  'refund.failed': {
+    entity: 'refund',
+    objectKind: 'refund',
+    owner: REFUND_OWNER,
+    recipe: planRefundUpdate,
+    ledgerWrite: { operation: 'create', stripeId: refundReversalId },
+    dependencies: ['customer'],
+  },
+  // The legacy name of refund.updated (API versions before 2022-11-15 send it for charge refunds).
+  'charge.refund.updated': {
+    entity: 'refund',
+    objectKind: 'refund',
+    owner: REFUND_OWNER,
+    recipe: planRefundUpdate,
     ledgerWrite: onOwner('create'),
     dependencies: ['customer'],
   },
@@ -208,8 +238,18 @@ export const EVENT_CATALOGUE = {
     ledgerWrite: onOwner('create'),
     dependencies: [],
   },
-  // The reversal is a JournalEntry under its own key, so a posted deposit does not make the failure "posted".
+  // The payout's booking (the same write payout.paid plans) and then its reversal, a JournalEntry under its own
+  // key, so a posted deposit does not make the failure "posted".
   'payout.failed': {
+    entity: 'payout',
+    objectKind: 'payout',
+    owner: PAYOUT_OWNER,
+    recipe: planPayoutFailed,
+    ledgerWrite: { operation: 'create', stripeId: payoutReversalId },
+    dependencies: [],
+  },
+  // A canceled payout returns its money to the balance exactly as a failed one does.
+  'payout.canceled': {
     entity: 'payout',
     objectKind: 'payout',
     owner: PAYOUT_OWNER,

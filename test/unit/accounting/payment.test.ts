@@ -7,6 +7,8 @@ type EventFile = { data: { object: Record<string, unknown> } };
 /** A legacy (pre-basil) paid invoice: `charge`, `payment_intent`, `paid_out_of_band` on the invoice. */
 function legacyPaidInvoice(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return buildInvoice({
+    // Paid in full: 2 × 100.00, so the Payment links all of it.
+    lineSpecs: [{ amount: 20000, quantity: 2 }],
     status: 'paid',
     amount_paid: 20000,
     charge: 'ch_legacy1',

@@ -189,8 +189,15 @@ describe('manual and failed payouts', () => {
   it('reverses a failed payout with a journal entry that targets the deposit, under its own ledger key', () => {
     const failed = fixture<{ data: { object: Record<string, unknown> } }>('event-payout.failed.json').data.object;
     const brl = buildSettings({ homeCurrency: 'BRL' });
-    const plan = buildPlan({ event: buildEvent('payout.failed', failed, '2018-06-26T12:03:20.000Z'), settings: brl });
-    const [reversal] = plan.operations;
+    const plan = buildPlan({
+      event: buildEvent('payout.failed', failed, '2018-06-26T12:03:20.000Z'),
+      settings: brl,
+      balanceTransactions: fixture<{ data: unknown[] }>(
+        'composed-balance-transactions-po_1CgNDoAcSPl6ox0ljXdVYWx3.json',
+      ).data,
+    });
+    // The payout's own booking comes first (see the failed-payout tests below); the reversal follows it.
+    const reversal = plan.operations.find((operation) => operation.stripeId.endsWith('/failed'));
     expect(reversal).toMatchObject({
       entity: 'JournalEntry',
       stripeId: 'po_1CgNDoAcSPl6ox0ljXdVYWx3/failed',

@@ -60,7 +60,12 @@ function qboProblems(operation: PlannedOperation): string[] {
         const ref = child as { value?: unknown; $ref?: unknown };
         const ok =
           (typeof ref.$ref === 'string' && /^[a-z]+:[^:]+/.test(ref.$ref)) ||
-          (key === 'CurrencyRef' ? /^[A-Z]{3}$/.test(String(ref.value)) : /^[0-9]+$/.test(String(ref.value)));
+          (key === 'CurrencyRef'
+            ? /^[A-Z]{3}$/.test(String(ref.value))
+            : // A US company's tax codes are TAX and NON; everywhere else ids are numeric.
+              key === 'TaxCodeRef'
+              ? /^([0-9]+|TAX|NON)$/.test(String(ref.value))
+              : /^[0-9]+$/.test(String(ref.value)));
         if (!ok) problems.push(`${here} is not a QBO reference: ${JSON.stringify(child)}`);
       } else if (['Amount', 'TotalAmt', 'UnitPrice'].includes(key)) checkAmount(here, child);
       else walk(here, child);
@@ -116,9 +121,16 @@ describe('stripe-qbo preview', () => {
   });
 
   it('prints the reversal of the real failed BRL payout', async () => {
-    const { stdout } = await preview(['--tenant', at('tenant-brl.json'), at('event-payout.failed.json')]);
+    const { stdout } = await preview([
+      '--tenant',
+      at('tenant-brl.json'),
+      '--balance-transactions',
+      at('composed-balance-transactions-po_1CgNDoAcSPl6ox0ljXdVYWx3.json'),
+      at('event-payout.failed.json'),
+    ]);
     const plan = JSON.parse(stdout) as Plan;
-    expect(plan.operations[0]).toMatchObject({
+    // The payout's own booking comes first; the reversal follows it.
+    expect(plan.operations.find((operation) => operation.stripeId.endsWith('/failed'))).toMatchObject({
       entity: 'JournalEntry',
       target: { $ref: 'deposit:po_1CgNDoAcSPl6ox0ljXdVYWx3' },
     });

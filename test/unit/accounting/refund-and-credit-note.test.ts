@@ -165,10 +165,23 @@ describe('credit notes', () => {
     expect(receipt).toMatchObject({ entity: 'RefundReceipt', stripeId: 're_legacy', expectedTotal: '10.80' });
   });
 
-  it('posts nothing for a credit note settled entirely out of band', () => {
+  // Issue #15 changed this: a credit note refunded outside Stripe used to book nothing (skipped
+  // `credit_note_out_of_band`), which left its revenue and tax in the books. It is a refund from the account the
+  // money really left.
+  it('books a credit note settled entirely out of band as a refund from accounts.outOfBandRefunds', () => {
     const note = basilPostPaymentNote({ refunds: [], out_of_band_amount: 1080 });
-    expect(buildPlan({ event: buildEvent('credit_note.created', note), settings }).skipped).toEqual({
-      reason: 'credit_note_out_of_band',
+    const withAccount = buildSettings({ accounts: { ...settings.accounts, outOfBandRefunds: '99' } });
+    const [receipt] = buildPlan({ event: buildEvent('credit_note.created', note), settings: withAccount }).operations;
+    expect(receipt).toMatchObject({
+      entity: 'RefundReceipt',
+      stripeId: 'cn_post1/out_of_band',
+      expectedTotal: '10.80',
+    });
+    expect(receipt?.body.DepositToAccountRef).toEqual({ value: '99' });
+    expect((receipt?.body.Line as { Amount: number }[]).map((l) => l.Amount)).toEqual([10, 0.8]);
+    expect(buildPlan({ event: buildEvent('credit_note.created', note), settings }).parked).toEqual({
+      reason: 'settings_incomplete',
+      detail: 'accounts.outOfBandRefunds',
     });
   });
 

@@ -76,7 +76,31 @@ const CASES: Record<HandledEventType, () => Case> = {
     },
     settings: acme,
   }),
+  // The API-reference charge once a manual capture took 100 of it.
+  'charge.captured': () => ({
+    event: {
+      id: 'evt_charge_captured',
+      type: 'charge.captured',
+      created: 1234567890,
+      data: { object: { ...fixture('object-charge.json'), captured: true, amount_captured: 100 } },
+    },
+    settings: acme,
+  }),
   'charge.refunded': () => ({ event: event('event-charge.refunded.json'), settings: acme }),
+  // The legacy name of refund.updated, carrying the same refund object.
+  'charge.refund.updated': () => ({
+    event: reshaped('event-refund.updated.json', 'charge.refund.updated'),
+    settings: acme,
+  }),
+  // The real refund, as Stripe reports it when the card network returns it.
+  'refund.failed': () => ({
+    event: reshaped('event-refund.updated.json', 'refund.failed', {
+      status: 'failed',
+      failure_reason: 'expired_or_canceled_card',
+      failure_balance_transaction: 'txn_1Nispe2eZvKYlo2CYezqFhEx',
+    }),
+    settings: acme,
+  }),
   'refund.created': () => ({ event: event('event-refund.created.json'), settings: acme }),
   'refund.updated': () => ({ event: event('event-refund.updated.json'), settings: acme }),
   'charge.dispute.created': () => ({ event: event('event-charge.dispute.created.json'), settings: acme }),
@@ -91,7 +115,22 @@ const CASES: Record<HandledEventType, () => Case> = {
     settings: brl,
     balanceTransactions: payoutTransactions(),
   }),
-  'payout.failed': () => ({ event: event('event-payout.failed.json'), settings: brl }),
+  'payout.failed': () => ({
+    event: event('event-payout.failed.json'),
+    settings: brl,
+    balanceTransactions: fixture<{ data: unknown[] }>('composed-balance-transactions-po_1CgNDoAcSPl6ox0ljXdVYWx3.json')
+      .data,
+  }),
+  // Stripe's API reference payout, canceled: a manual payout (the only kind Stripe lets one cancel) books a Transfer.
+  'payout.canceled': () => ({
+    event: {
+      id: 'evt_payout_canceled',
+      type: 'payout.canceled',
+      created: 1680000000,
+      data: { object: { ...fixture('object-payout.json'), status: 'canceled', automatic: false } },
+    },
+    settings: acme,
+  }),
   'payout.reconciliation_completed': () => ({
     event: reshaped('event-payout.paid.json', 'payout.reconciliation_completed', {
       reconciliation_status: 'completed',
