@@ -192,10 +192,14 @@ describe('the console history queries and the analyst views run on DuckDB (the l
       lastDecisionAt: '2026-11-30T09:02:00.000Z',
     });
     expect(counts.get('beta')).toMatchObject({ tenantId: 'beta', backlog: 0, today: { parked: 1, discovered: 0 } });
-    const acmeOnly = tenantCounts(await history.decisionsByDay(since, 'acme'), await history.discoveryByDay(since, 'acme'), {
-      today: '2026-11-30',
-      windowStart: '2026-11-24',
-    });
+    const acmeOnly = tenantCounts(
+      await history.decisionsByDay(since, 'acme'),
+      await history.discoveryByDay(since, 'acme'),
+      {
+        today: '2026-11-30',
+        windowStart: '2026-11-24',
+      },
+    );
     expect([...acmeOnly.values()]).toEqual([counts.get('acme')]);
   });
 
