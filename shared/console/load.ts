@@ -54,14 +54,15 @@ async function tenantOverview(
   openReview: Record<string, number>,
   now: Date,
 ): Promise<TenantOverview> {
+  // Every replay run records a decision per tenant (its summary), so the history's latest decision is the last
+  // sync; only a tenant with none in the chart's days needs its replay cursor read.
   const [cursor, connection] = await Promise.all([
-    reads.syncState.get<ReplayCursor>(replayCursorKey(tenant.tenantId)),
+    counts?.lastDecisionAt
+      ? Promise.resolve(undefined)
+      : reads.syncState.get<ReplayCursor>(replayCursorKey(tenant.tenantId)),
     reads.syncState.get<Record<string, unknown>>(qboConnectionKey(tenant.tenantId)),
   ]);
-  const candidates = [counts?.lastDecisionAt ?? undefined, cursor?.value.updatedAt].filter(
-    (at): at is string => typeof at === 'string',
-  );
-  const lastSyncAt = candidates.sort().at(-1);
+  const lastSyncAt = counts?.lastDecisionAt ?? cursor?.value.updatedAt;
   const days = refreshTokenDays([tenant.qbo as Record<string, unknown>, connection?.value], now);
   return {
     tenant,

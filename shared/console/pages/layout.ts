@@ -34,7 +34,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}th,td{border-bottom:1px
 th{background:var(--soft);font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .notice{border:1px solid #9ec5fe;background:#e7f1ff;padding:8px 12px;border-radius:6px;margin:0 0 12px}
 .problem{border-color:#f5a3a8;background:#ffebe9}
-.light{display:inline-flex;align-items:center;gap:6px;font-weight:600}.light::before{content:"";width:12px;height:12px;border-radius:50%;background:currentColor}
+.light{display:inline-flex;align-items:center;gap:6px;font-weight:600;white-space:nowrap}.light::before{content:"";width:12px;height:12px;border-radius:50%;background:currentColor}
 .light.green{color:var(--green)}.light.yellow{color:var(--yellow)}.light.red{color:var(--red)}
 .notes{margin:2px 0 0;padding-left:16px;color:var(--muted);font-size:13px}.muted{color:var(--muted)}.mono{font-family:ui-monospace,Menlo,monospace;font-size:13px}
 form.inline{display:inline}button{font:inherit;padding:5px 12px;border:1px solid #8c959f;border-radius:6px;background:#fff;cursor:pointer}

@@ -66,7 +66,11 @@ describe('IAP signed header (x-goog-iap-jwt-assertion)', () => {
       email: { email: undefined },
     };
     const token =
-      defect === undefined ? undefined : defect.includes('.') ? defect : iapJwt(key, claims[defect] as Record<string, unknown>);
+      defect === undefined
+        ? undefined
+        : defect.includes('.')
+          ? defect
+          : iapJwt(key, claims[defect] as Record<string, unknown>);
     await expect(v.verify(token)).rejects.toThrow(IapAssertionError);
   });
 

@@ -110,7 +110,13 @@ describe('the BigQuery history reader (a fake client: no live BigQuery here)', (
 
   it("reads BigQuery's row values: {value} timestamps and dates become ISO strings", async () => {
     const { client } = fakeClient([
-      { tenantId: 'acme', day: '2026-11-29', outcome: 'posted', decisions: 3, lastAt: { value: '2026-11-29T23:59:59.5Z' } },
+      {
+        tenantId: 'acme',
+        day: '2026-11-29',
+        outcome: 'posted',
+        decisions: 3,
+        lastAt: { value: '2026-11-29T23:59:59.5Z' },
+      },
     ]);
     const reader = createHistoryReader(createBigQueryEngine({ client, project: 'acme-prod', dataset: 'd', sql }));
     expect(await reader.decisionsByDay('2026-11-17T00:00:00.000Z')).toEqual([
