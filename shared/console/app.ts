@@ -12,14 +12,13 @@ import { requestReplay } from '../ops/replay-request';
 import { actOnReviewItem, isReviewAction } from '../ops/review-actions';
 import { setTenantFlags } from '../ops/tenant-flags';
 import type { ReviewStatus, Stores } from '../stores/ports';
-import { CSRF_FIELD, csrfCookieName, csrfMatches, newCsrfToken, type ConsoleAuth, type Viewer } from './auth/access';
+import { registerActivityRoutes } from './activity-routes';
+import { DAY, DAY_MS, TENANT, word, type ConsoleEnv } from './request';
+import { CSRF_FIELD, csrfCookieName, csrfMatches, newCsrfToken, type ConsoleAuth } from './auth/access';
 import { IapAssertionError } from './auth/iap-jwt';
 import { bulkJobKey, bulkProgress, runBulkAction, type BulkJob } from './bulk';
-import { csvLine } from './csv';
-import type { ActivityCursor, ActivityFilter, HistoryReader } from './history/reader';
+import type { HistoryReader } from './history/reader';
 import { linkContext, loadOverview, loadTenant, type ConsoleWindows } from './load';
-import { qboAppUrl, stripeDashboardUrl } from './links';
-import { activityPage, type ActivityForm } from './pages/activity';
 import { deadLettersPage } from './pages/dead-letters';
 import { bulkJobPage, testRunPage } from './pages/job';
 import type { PageContext } from './pages/layout';
@@ -33,6 +32,8 @@ import { tenantPage } from './pages/tenant';
  * functions, every action through the same shared code as the CLI (shared/ops/). Built from a Runtime by
  * compose.ts; served as the `console` function behind IAP in production and by the local stack on 127.0.0.1.
  */
+type Env = ConsoleEnv;
+
 export interface ConsoleDeps {
   stores: Pick<Stores, 'tenants' | 'reviewQueue' | 'syncState'>;
   history: HistoryReader;
@@ -48,40 +49,7 @@ export interface ConsoleDeps {
   deadLetters?: (scan: DeadLetterScan) => Promise<DeadLetterEntry[]>;
 }
 
-type Env = { Variables: { viewer: Viewer; csrf: string; nonce: string } };
-
-const PAGE_SIZE = 50;
-/** The CSV export's ceiling; a filter matching more is asked to narrow. */
-export const EXPORT_LIMIT = 500_000;
 const REVIEW_PAGE_LIMIT = 200;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const DAY_MS = 86_400_000;
-
-export const CSV_COLUMNS = [
-  'recordedAt',
-  'tenantId',
-  'recordId',
-  'function',
-  'outcome',
-  'reason',
-  'failureClass',
-  'eventId',
-  'eventType',
-  'source',
-  'entity',
-  'stripeId',
-  'qboEntity',
-  'qboId',
-  'realmId',
-  'amount',
-  'currency',
-  'attempt',
-  'detail',
-] as const;
-
-const word = (value: string | undefined, pattern = /^[a-z0-9_.:-]{1,100}$/i) =>
-  value && pattern.test(value) ? value : undefined;
 
 export function createConsoleApp(deps: ConsoleDeps): Hono<Env> {
   const app = new Hono<Env>();
@@ -232,99 +200,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<Env> {
     return c.html(testRunPage(ctx(c), id, backfillId, checkpoint, proposals, linkContext([tenant])));
   });
 
-  const activityForm = (c: Context<Env>): ActivityForm => {
-    const now = deps.now();
-    const q = (name: string) => c.req.query(name) || undefined;
-    const today = now.toISOString().slice(0, 10);
-    const weekAgo = new Date(now.getTime() - (deps.windows.windowDays - 1) * DAY_MS).toISOString().slice(0, 10);
-    const fromDay = q('from') && DAY.test(q('from')!) ? q('from')! : weekAgo;
-    const toDay = q('to') && DAY.test(q('to')!) ? q('to')! : today;
-    const tenantId = word(q('tenant'), TENANT);
-    const entity = word(q('entity'));
-    const outcome = word(q('outcome'));
-    const reason = word(q('reason'));
-    return {
-      fromDay,
-      toDay,
-      ...(tenantId ? { tenantId } : {}),
-      ...(entity ? { entity } : {}),
-      ...(outcome ? { outcome } : {}),
-      ...(reason ? { reason } : {}),
-    };
-  };
-  const activityFilter = (form: ActivityForm): ActivityFilter => {
-    const { fromDay, toDay, ...rest } = form;
-    return {
-      from: `${fromDay}T00:00:00.000Z`,
-      to: new Date(Date.parse(`${toDay}T00:00:00.000Z`) + DAY_MS).toISOString(),
-      ...rest,
-    };
-  };
-  const cursorOf = (value: string | undefined): ActivityCursor | undefined => {
-    const [at, tenantId, ...recordId] = (value ?? '').split('|');
-    if (!at || Number.isNaN(Date.parse(at)) || !tenantId || recordId.length === 0) return undefined;
-    return { at, tenantId, recordId: recordId.join('|') };
-  };
-
-  app.get('/activity', async (c) => {
-    const form = activityForm(c);
-    const filter = activityFilter(form);
-    const after = cursorOf(c.req.query('after'));
-    const [rows, summary, tenants] = await Promise.all([
-      deps.history.activity(filter, { ...(after ? { after } : {}), limit: PAGE_SIZE + 1 }),
-      deps.history.activitySummary(filter),
-      deps.stores.tenants.list(),
-    ]);
-    const page = rows.slice(0, PAGE_SIZE);
-    const last = page.at(-1);
-    return c.html(
-      activityPage(
-        ctx(c),
-        {
-          form,
-          filter,
-          rows: page,
-          matching: summary.matching,
-          reasons: summary.reasons.map((r) => r.reason),
-          tenants: tenants.map((t) => t.tenantId),
-          next:
-            rows.length > PAGE_SIZE && last
-              ? { at: last.recordedAt, tenantId: last.tenantId, recordId: last.recordId }
-              : undefined,
-          paged: after !== undefined,
-        },
-        linkContext(tenants),
-      ),
-    );
-  });
-
-  app.get('/activity.csv', async (c) => {
-    const form = activityForm(c);
-    const [rows, tenants] = await Promise.all([
-      deps.history.activity(activityFilter(form), { limit: EXPORT_LIMIT + 1 }),
-      deps.stores.tenants.list(),
-    ]);
-    if (rows.length > EXPORT_LIMIT)
-      return c.text(`More than ${EXPORT_LIMIT} rows match: narrow the dates or add a filter.`, 413);
-    const links = linkContext(tenants);
-    const lines = [csvLine([...CSV_COLUMNS, 'stripeUrl', 'qboUrl'])];
-    for (const row of rows) {
-      const tenant = links.get(row.tenantId);
-      const stripeUrl =
-        row.stripeId && tenant
-          ? stripeDashboardUrl(row.stripeId, {
-              livemode: tenant.stripe.livemode,
-              stripeAccount: tenant.stripe.accountId,
-            })
-          : '';
-      const qboUrl =
-        row.qboEntity && row.qboId && tenant ? (qboAppUrl(row.qboEntity, row.qboId, tenant.qbo.environment) ?? '') : '';
-      lines.push(csvLine([...CSV_COLUMNS.map((column) => row[column]), stripeUrl, qboUrl]));
-    }
-    const name = `activity-${form.fromDay}-${form.toDay}${form.tenantId ? `-${form.tenantId}` : ''}.csv`;
-    c.header('Content-Disposition', `attachment; filename="${name}"`);
-    return c.body(lines.join(''), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
-  });
+  registerActivityRoutes(app, deps, ctx);
 
   app.get('/review', async (c) => {
     const status = (REVIEW_STATUSES as string[]).includes(c.req.query('status') ?? '')
