@@ -1,10 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { extname, join } from 'node:path';
 import type { SeedCompany } from '../dev/qbo-simulator/company';
 import type { InjectedFault, IssuedTokens, QboSimulatorStats } from '../dev/qbo-simulator/server';
 import { signStripeEvent } from '../shared/ingest/stripe-signature';
+import { secretNames } from '../shared/secrets/secret-store';
 import type { IngestProcessConfig } from './ingest-process';
 import type { StackProcessConfig, StackProcessReady, StackReply, StackRequest } from './stack-process';
 
@@ -76,7 +78,7 @@ function forkJson<T>(script: string, config: unknown, env: NodeJS.ProcessEnv, ti
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export interface StackChild {
-  ready: StackProcessReady;
+  ready: StackProcessReady & { webhookSecret: string };
   child: ChildProcess;
   request<T>(request: WithoutId<StackRequest>, timeoutMs?: number): Promise<T>;
   all<T = Record<string, unknown>>(sql: string): Promise<T[]>;
@@ -111,7 +113,9 @@ function ipcRequester(child: ChildProcess, name: string) {
 
 export async function startStackChild(config: StackProcessConfig, env: NodeJS.ProcessEnv): Promise<StackChild> {
   const started = forkJson<StackProcessReady>(join(__dirname, `stack-process${ownExtension}`), config, env, 180_000);
-  const ready = await started.ready;
+  // The webhook secret from the secrets directory the driver handed the child, not from its stdout (a log stream).
+  const secretFile = join(config.secretsDir, secretNames.stripeWebhookSecret('demo'));
+  const ready = { ...(await started.ready), webhookSecret: (await readFile(secretFile, 'utf8')).trim() };
   const { child } = started;
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();

@@ -1,8 +1,9 @@
-import { http as registerHttp } from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import pino from 'pino';
 import type { TenantSettings } from '../schemas/tenant-settings.schema';
-import { composeWebhookHandler } from '../shared/runtime/compose';
+import { createPublicServer } from '../shared/ingest/public-server';
+import { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from '../shared/ingest/webhook-handler';
+import { webhookError, webhookReceipt } from '../shared/ingest/webhook-replies';
+import { composeWebhookServer } from '../shared/runtime/compose';
 import { buildRuntime } from '../shared/runtime/runtime';
 import { openDuckDbStores } from '../shared/stores/duckdb';
 
@@ -30,18 +31,22 @@ async function main(): Promise<void> {
     { ...process.env, SECRETS_DIR: config.secretsDir, LOG_LEVEL: 'info', TOPIC_PREFIX: config.topicPrefix },
     { stores, logDestination: pino.destination({ dest: '/dev/null', sync: false }) },
   );
-  const name = `bench_${config.kind}`;
-  if (config.kind === 'ours') registerHttp(name, composeWebhookHandler(runtime));
-  else
-    registerHttp(name, async (req, res) => {
-      try {
-        await runtime.publisher.publish(config.floorTopic, req.rawBody ?? Buffer.alloc(0));
-        res.status(200).json({ received: true });
-      } catch {
-        res.status(503).end();
-      }
-    });
-  const server = getTestServer(name);
+  // Both on the server the webhook is deployed on (shared/ingest/public-server.ts), so the floor differs from ours
+  // by the handler alone.
+  const server =
+    config.kind === 'ours'
+      ? composeWebhookServer(runtime)
+      : createPublicServer(
+          async (req) => {
+            try {
+              await runtime.publisher.publish(config.floorTopic, req.rawBody);
+              return webhookReceipt({ outcome: 'published', eventId: 'floor' });
+            } catch {
+              return webhookError(503, 'unavailable', 'publish failed');
+            }
+          },
+          { maxBodyBytes: DEFAULT_MAX_WEBHOOK_BODY_BYTES },
+        );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -1,250 +1,83 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
-import { buildDemoTenant, DEMO_TENANT_COMPANY } from '../dev/local-stack/demo-tenant';
 import { startPubSubEmulator, type RunningEmulator } from '../dev/local-stack/emulators';
-import { ensureLocalTopology } from '../dev/local-stack/topology';
 import { QBO_LIMITS } from '../dev/qbo-simulator/throttle';
-import { buildRuntime } from '../shared/runtime/runtime';
-import { secretNames } from '../shared/secrets/secret-store';
-import { openDuckDbStores } from '../shared/stores/duckdb';
-import {
-  argValue,
-  checkQbo,
-  deliver,
-  machine,
-  percentile,
-  round,
-  runPool,
-  SimulatorControl,
-  sleep,
-  startIngestChild,
-  startSimulatorChild,
-  startStackChild,
-  type IngestChild,
-} from './harness';
-import { buildScenario } from '../dev/scenario/scenario';
+import { benchThroughStack, type Whereabouts } from './end-to-end';
+import { argValue, machine, round } from './harness';
+import { benchIngest, INGEST_SLICES } from './ingest';
 
 /**
- * `npm run bench [-- --json] [--objects N] [--events M] [--time-scale S] [--concurrency C] [--skip-e2e]`
- * DESIGN section 11: ingest against a floor handler, end to end into the throttled simulator, peak memory.
- * Writes bench/results/latest.json (the keys others read) and latest-run.json (everything else measured).
+ * `npm run bench [-- --json] [--objects N] [--events M] [--time-scale S] [--concurrency C] [--skip-ingest]
+ *   [--skip-e2e] [--backfill]`
+ * DESIGN section 11: ingest against a floor handler, end to end into the throttled simulator, peak memory; with
+ * `--backfill`, the same objects published as a backfill would (all entities at once) and measured the same way.
+ * Writes bench/results/latest.json (the keys others read) and latest-run.json (everything else measured). Exits 1
+ * when anything is lost, dead-lettered, duplicated, off by a penny or still waiting at the end.
  */
 
 const ROOT = process.cwd();
 
-interface LatencyRun {
-  latencies: number[];
-  wallMs: number;
-  errors: number;
+type Measured = Awaited<ReturnType<typeof benchThroughStack>>;
+
+/** The keys of one run through the stack that others read (latest.json). */
+function stackKeys(run: Measured) {
+  return {
+    objects: run.objects,
+    qbo_writes_per_min: round(run.writesPerMin, 1),
+    throttle_bound_per_min: QBO_LIMITS.perMinute,
+    fraction_of_bound: round(run.writesPerMin / QBO_LIMITS.perMinute, 3),
+    // QBO's bound counts every request, reads and queries too: this is how close the limiter runs to it.
+    qbo_requests_per_min: round(run.requestsPerMin, 1),
+    request_fraction_of_bound: round(run.requestsPerMin / QBO_LIMITS.perMinute, 3),
+    duplicates: run.check.duplicates,
+    lost: run.whereabouts.lost,
+    penny_mismatches: run.check.pennyMismatches,
+    dead_lettered: run.whereabouts.dead_lettered,
+    parked: run.whereabouts.parked,
+  };
 }
 
-async function load(url: string, secret: string, events: readonly object[], concurrency: number): Promise<LatencyRun> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  await runPool(
-    events,
-    concurrency,
-    async (event) => {
-      const result = await deliver(url, secret, event);
-      if (result.status === 200) latencies.push(result.ms);
-      else errors += 1;
-    },
-    Date.now() + 300_000,
-  );
-  return { latencies, wallMs: performance.now() - started, errors };
+function backfillKeys(run: Measured) {
+  return {
+    objects: run.objects,
+    qbo_writes_per_min: round(run.writesPerMin, 1),
+    duplicates: run.check.duplicates,
+    lost: run.whereabouts.lost,
+    dead_lettered: run.whereabouts.dead_lettered,
+    penny_mismatches: run.check.pennyMismatches,
+    parked: run.whereabouts.parked,
+    // Batch writes are a later task: one QBO call per write, so QBO's 500 requests a minute bound this figure.
+    note: 'one QBO call per write (no batch): bounded by the realm throttle of 500 requests/min',
+    measuredAt: new Date().toISOString(),
+  };
 }
 
-/**
- * Our webhook and a publish-only floor, each in a process of its own (one instance each, as deployed), driven from
- * this process. Topics and the webhook secret are set up here; the children only serve.
- */
-async function benchIngest(eventCount: number, concurrency: number, env: NodeJS.ProcessEnv) {
-  const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-bench-ingest-'));
-  const stores = await openDuckDbStores(':memory:');
-  const runtime = await buildRuntime(
-    'bench-ingest',
-    { ...env, SECRETS_DIR: join(dir, 'secrets'), LOG_LEVEL: 'warn' },
-    { stores, logDestination: pino.destination({ dest: '/dev/null', sync: false }) },
-  );
-  const children: IngestChild[] = [];
+/** What makes the run fail: anything lost, dead-lettered, doubled, off by a penny, or not finished waiting. */
+function broken(run: Measured | undefined): string[] {
+  if (!run) return [];
+  const feed = run.details.feed;
+  const problems: Array<[number, string]> = [
+    [run.whereabouts.lost, 'lost'],
+    [run.whereabouts.dead_lettered, 'dead-lettered'],
+    [run.check.duplicates, 'duplicates'],
+    [run.check.pennyMismatches, 'penny mismatches'],
+    [run.whereabouts.waiting, 'still waiting at the end'],
+  ];
+  return problems.filter(([count]) => count > 0).map(([count, what]) => `${feed}: ${count} ${what}`);
+}
+
+/** The backfill figures of an earlier run are kept (with their date) when this run does not measure them. */
+function previousBackfill(file: string): unknown {
+  if (!existsSync(file)) return null;
   try {
-    const prefix = `bi${randomUUID().slice(0, 8)}-`;
-    await ensureLocalTopology(runtime.pubsub, prefix, []);
-    const floorTopic = `${prefix}bench-floor`;
-    await runtime.pubsub.createTopic(floorTopic);
-    const tenant = buildDemoTenant();
-    const secret = `whsec_bench_${randomUUID().replace(/-/g, '')}`;
-    await runtime.secrets.write(secretNames.stripeWebhookSecret(tenant.tenantId), secret);
-    const child = (kind: 'ours' | 'floor') =>
-      startIngestChild({ kind, topicPrefix: prefix, floorTopic, secretsDir: join(dir, 'secrets'), tenant }, env);
-    const oursChild = await child('ours');
-    children.push(oursChild);
-    const floorChild = await child('floor');
-    children.push(floorChild);
-    const ours = oursChild.url;
-    const floor = floorChild.url;
-
-    const scenario = buildScenario({ seed: 11, objects: Math.min(eventCount, 2000) });
-    const events = Array.from({ length: eventCount }, (_, i) => {
-      const event = scenario.events[i % scenario.events.length]!;
-      return { ...event, id: `${event.id}_${i}` };
-    });
-    const warmup = events.slice(0, Math.min(1000, events.length));
-    await load(ours, secret, warmup, concurrency);
-    await load(floor, secret, warmup, concurrency);
-    // Alternate slices so drift (GC, the emulator warming up, a noisy neighbour) hits both sides alike.
-    const sliceCount = 8;
-    const sliceSize = Math.ceil(events.length / sliceCount);
-    const slices = Array.from({ length: sliceCount }, (_, i) => events.slice(i * sliceSize, (i + 1) * sliceSize));
-    const runs = { ours: [] as LatencyRun[], floor: [] as LatencyRun[] };
-    for (const slice of slices.filter((part) => part.length > 0)) {
-      runs.ours.push(await load(ours, secret, slice, concurrency));
-      runs.floor.push(await load(floor, secret, slice, concurrency));
-    }
-    const merge = (list: LatencyRun[]) => ({
-      latencies: list.flatMap((run) => run.latencies).sort((a, b) => a - b),
-      wallMs: list.reduce((sum, run) => sum + run.wallMs, 0),
-      errors: list.reduce((sum, run) => sum + run.errors, 0),
-    });
-    // Each slice's own p99 ratio: a GC pause or an emulator hiccup in one slice moves the pooled p99 a lot and
-    // the median of these hardly at all, so the two side by side say whether a run was disturbed.
-    const sliceRatios = runs.ours
-      .map((run, i) => {
-        const floorRun = runs.floor[i];
-        const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
-        const floorP99 = floorRun ? percentile(sorted(floorRun.latencies), 99) : 0;
-        return floorP99 > 0 ? percentile(sorted(run.latencies), 99) / floorP99 : 0;
-      })
-      .sort((a, b) => a - b);
-    const o = merge(runs.ours);
-    const f = merge(runs.floor);
-    const p99 = percentile(o.latencies, 99);
-    const floorP99 = percentile(f.latencies, 99);
-    return {
-      keys: {
-        p50_ms: round(percentile(o.latencies, 50)),
-        p99_ms: round(p99),
-        events_per_s: round((o.latencies.length / o.wallMs) * 1000, 1),
-        floor_p99_ms: round(floorP99),
-        ratio_p99: round(floorP99 > 0 ? p99 / floorP99 : 0, 3),
-      },
-      details: {
-        events: eventCount,
-        concurrency,
-        errors: o.errors,
-        floor_errors: f.errors,
-        floor_p50_ms: round(percentile(f.latencies, 50)),
-        ratio_p99_median_of_slices: round(percentile(sliceRatios, 50), 3),
-        ratio_p99_per_slice: sliceRatios.map((ratio) => round(ratio, 2)),
-        floor_events_per_s: round((f.latencies.length / f.wallMs) * 1000, 1),
-        webhook_peak_rss_mb: round(await oursChild.maxRssMb(), 1),
-        floor_peak_rss_mb: round(await floorChild.maxRssMb(), 1),
-        note: 'each handler in its own process (one instance each), the load generator in a third',
-      },
-    };
-  } finally {
-    await Promise.all(children.map((started) => started.stop()));
-    await runtime.close();
-    await stores.close();
-    rmSync(dir, { recursive: true, force: true });
+    return (JSON.parse(readFileSync(file, 'utf8')) as { backfill?: unknown }).backfill ?? null;
+  } catch {
+    return null;
   }
 }
 
-async function benchEndToEnd(objects: number, timeScale: number, concurrency: number, env: NodeJS.ProcessEnv) {
-  const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-bench-e2e-'));
-  const simulator = await startSimulatorChild({ timeScale, enforceThrottle: true }, env);
-  const sim = new SimulatorControl(simulator.url);
-  const realmId = buildDemoTenant().qbo.realmId;
-  let stack: Awaited<ReturnType<typeof startStackChild>> | undefined;
-  try {
-    await sim.seed(realmId, DEMO_TENANT_COMPANY);
-    const seed = 2000 + objects;
-    stack = await startStackChild(
-      {
-        seed,
-        objects,
-        rootDir: ROOT,
-        duckdbPath: join(dir, 'stack.duckdb'),
-        secretsDir: join(dir, 'secrets'),
-        topicPrefix: `be${randomUUID().slice(0, 8)}-`,
-        logLevel: 'warn',
-        qboBaseUrl: simulator.url,
-        // The stack's per-realm limiter runs on the simulator's clock, or it would hold QBO to real minutes.
-        qboTimeScale: timeScale,
-        qboTokens: await sim.tokens(realmId),
-        realmId,
-      },
-      env,
-    );
-    const scenario = buildScenario({ seed, objects });
-    const webhook = stack.ready.tenants[0]!.webhookUrl;
-    const before = await sim.stats();
-    const started = Date.now();
-    let rejected = 0;
-    await runPool(scenario.events, concurrency, async (event) => {
-      const result = await deliver(webhook, stack!.ready.webhookSecret, event);
-      if (result.status !== 200) rejected += 1;
-    });
-    // Bounded: a QBO "minute" of 500 requests per 100 objects plus slack, never more than 30 real minutes.
-    const deadline = started + Math.min(30 * 60_000, 120_000 + objects * 4 * 60_000 * timeScale * (1 / 100));
-    let check = await checkQbo(sim, realmId, scenario.expected);
-    let doneAt = Date.now();
-    let lastMissing = check.missing;
-    let lastProgress = Date.now();
-    while (check.missing > 0 && Date.now() < deadline && Date.now() - lastProgress < 120_000) {
-      await sleep(1000);
-      check = await checkQbo(sim, realmId, scenario.expected);
-      if (check.missing < lastMissing) {
-        lastMissing = check.missing;
-        lastProgress = Date.now();
-      }
-      doneAt = Date.now();
-    }
-    const after = await sim.stats();
-    const writes = after.writes - before.writes;
-    const qboMinutes = (doneAt - started) / (60_000 * timeScale);
-    const writesPerMin = qboMinutes > 0 ? writes / qboMinutes : 0;
-    const requestsPerMin = qboMinutes > 0 ? (after.requests - before.requests) / qboMinutes : 0;
-    // Let in-flight redeliveries land before the duplicate count is final.
-    await sleep(3000);
-    const final = await checkQbo(sim, realmId, scenario.expected);
-    const peakRss = await stack.maxRssMb();
-    return {
-      keys: {
-        objects: scenario.objectCount,
-        qbo_writes_per_min: round(writesPerMin, 1),
-        throttle_bound_per_min: QBO_LIMITS.perMinute,
-        fraction_of_bound: round(writesPerMin / QBO_LIMITS.perMinute, 3),
-        // QBO's bound counts every request, reads and queries too: this is how close the limiter runs to it.
-        qbo_requests_per_min: round(requestsPerMin, 1),
-        request_fraction_of_bound: round(requestsPerMin / QBO_LIMITS.perMinute, 3),
-        duplicates: final.duplicates,
-        lost: final.missing,
-        penny_mismatches: final.pennyMismatches,
-      },
-      peakRss,
-      details: {
-        events_sent: scenario.events.length,
-        webhook_rejections: rejected,
-        time_scale: timeScale,
-        wall_s: round((doneAt - started) / 1000, 1),
-        qbo_minutes: round(qboMinutes, 3),
-        qbo_writes: writes,
-        qbo_requests: after.requests - before.requests,
-        qbo_throttled: after.throttled - before.throttled,
-        examples: final.examples.slice(0, 20),
-      },
-    };
-  } finally {
-    await stack?.stop().catch(() => undefined);
-    await simulator.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const where = (found: Whereabouts) =>
+  `${found.lost} / ${found.parked}${found.parked > 0 ? ` ${JSON.stringify(found.parked_reasons)}` : ''} / ${found.dead_lettered}`;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -269,38 +102,58 @@ async function main(): Promise<void> {
   process.env.PUBSUB_EMULATOR_HOST = env.PUBSUB_EMULATOR_HOST;
   process.env.GOOGLE_CLOUD_PROJECT = env.GOOGLE_CLOUD_PROJECT;
   process.env.METADATA_SERVER_DETECTION = 'none';
-  try {
-    say(`ingest: ${eventCount} signed events, concurrency ${concurrency}…`);
-    const ingest = await benchIngest(eventCount, concurrency, env);
-    let e2e: Awaited<ReturnType<typeof benchEndToEnd>> | undefined;
-    let e2eError: string | undefined;
-    if (!argv.includes('--skip-e2e')) {
-      say(`end to end: ${objects} Stripe objects, QBO time scale ${timeScale}…`);
-      try {
-        e2e = await benchEndToEnd(objects, timeScale, concurrency, env);
-      } catch (error) {
-        e2eError = (error as Error).message;
-        say(`end to end failed: ${e2eError}`);
-      }
+  const errors: Record<string, string> = {};
+  const throughStack = async (feed: 'webhook' | 'backfill'): Promise<Measured | undefined> => {
+    say(`${feed === 'webhook' ? 'end to end' : 'backfill'}: ${objects} Stripe objects, QBO time scale ${timeScale}…`);
+    try {
+      return await benchThroughStack(feed, { objects, timeScale, concurrency, rootDir: ROOT }, env);
+    } catch (error) {
+      errors[feed] = (error as Error).message;
+      say(`${feed} failed: ${errors[feed]}`);
+      return undefined;
     }
+  };
+  let problems: string[] = [];
+  try {
+    let ingest: Awaited<ReturnType<typeof benchIngest>> | undefined;
+    if (!argv.includes('--skip-ingest')) {
+      say(`ingest: ${eventCount} signed events in ${INGEST_SLICES} alternating slices, concurrency ${concurrency}…`);
+      ingest = await benchIngest(eventCount, concurrency, env);
+    }
+    const e2e = argv.includes('--skip-e2e') ? undefined : await throughStack('webhook');
+    const backfill = argv.includes('--backfill') ? await throughStack('backfill') : undefined;
+    const outDir = resolve(ROOT, 'bench', 'results');
+    const latestFile = join(outDir, 'latest.json');
     const results = {
-      ingest: ingest.keys,
-      e2e: e2e?.keys ?? {
-        objects: 0,
-        qbo_writes_per_min: null,
-        throttle_bound_per_min: QBO_LIMITS.perMinute,
-        fraction_of_bound: null,
-        qbo_requests_per_min: null,
-        request_fraction_of_bound: null,
-        duplicates: null,
-        lost: null,
-        penny_mismatches: null,
+      ingest: ingest?.keys ?? {
+        p50_ms: null,
+        p99_ms: null,
+        events_per_s: null,
+        floor_p99_ms: null,
+        ratio_p99: null,
+        ratio_p99_median_of_slices: null,
       },
+      e2e: e2e
+        ? stackKeys(e2e)
+        : {
+            objects: 0,
+            qbo_writes_per_min: null,
+            throttle_bound_per_min: QBO_LIMITS.perMinute,
+            fraction_of_bound: null,
+            qbo_requests_per_min: null,
+            request_fraction_of_bound: null,
+            duplicates: null,
+            lost: null,
+            penny_mismatches: null,
+            dead_lettered: null,
+            parked: null,
+          },
+      backfill: backfill ? backfillKeys(backfill) : previousBackfill(latestFile),
       memory: {
         // The largest of the function processes measured (others read this key); each one's figure below it.
-        peak_rss_mb: round(Math.max(ingest.details.webhook_peak_rss_mb, e2e ? e2e.peakRss : 0), 1),
+        peak_rss_mb: round(Math.max(ingest?.details.webhook_peak_rss_mb ?? 0, e2e?.peakRss ?? 0), 1),
         per_process_mb: {
-          'stripe-webhook': ingest.details.webhook_peak_rss_mb,
+          'stripe-webhook': ingest?.details.webhook_peak_rss_mb ?? null,
           'local stack (every function, DuckDB)': e2e ? round(e2e.peakRss, 1) : null,
         },
       },
@@ -309,58 +162,70 @@ async function main(): Promise<void> {
     };
     const details = {
       measuredAt: results.measuredAt,
-      ingest: ingest.details,
-      e2e: e2e?.details ?? { error: e2eError ?? 'skipped' },
+      ingest: ingest?.details ?? { skipped: true },
+      e2e: e2e?.details ?? { error: errors.webhook ?? 'skipped' },
+      backfill: backfill?.details ?? { error: errors.backfill ?? 'not run (npm run bench -- --backfill)' },
       memory: {
         stack_process_peak_rss_mb: e2e ? round(e2e.peakRss, 1) : null,
-        webhook_process_peak_rss_mb: ingest.details.webhook_peak_rss_mb,
-        floor_process_peak_rss_mb: ingest.details.floor_peak_rss_mb,
+        backfill_stack_process_peak_rss_mb: backfill ? round(backfill.peakRss, 1) : null,
+        webhook_process_peak_rss_mb: ingest?.details.webhook_peak_rss_mb ?? null,
+        floor_process_peak_rss_mb: ingest?.details.floor_peak_rss_mb ?? null,
         note: 'the webhook alone in its own process under the ingest load; the consumers run together in the local stack process (DESIGN section 9), so theirs is one figure for all of them',
       },
     };
-    const outDir = resolve(ROOT, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(latestFile, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(outDir, 'latest-run.json'), `${JSON.stringify(details, null, 2)}\n`);
+    problems = [...broken(e2e), ...broken(backfill), ...Object.entries(errors).map(([feed, e]) => `${feed}: ${e}`)];
     if (json) {
       process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     } else {
-      const rows: Array<[string, unknown]> = [
-        ['ingest p50 / p99 (ms)', `${results.ingest.p50_ms} / ${results.ingest.p99_ms}`],
-        ['ingest events/s', results.ingest.events_per_s],
-        ['floor p50 / p99 (ms)', `${ingest.details.floor_p50_ms} / ${results.ingest.floor_p99_ms}`],
-        ['ratio p99 (target ≤ 1.3)', results.ingest.ratio_p99],
-        ['ratio p99, median of 8 slices', ingest.details.ratio_p99_median_of_slices],
-        ['e2e objects', results.e2e.objects],
-        ['e2e QBO writes/min (bound)', `${results.e2e.qbo_writes_per_min} (${results.e2e.throttle_bound_per_min})`],
-        ['e2e fraction of bound (≥ 0.9)', results.e2e.fraction_of_bound],
-        [
-          'e2e QBO requests/min, fraction',
-          `${results.e2e.qbo_requests_per_min}, ${results.e2e.request_fraction_of_bound}`,
-        ],
-        [
-          'e2e duplicates / lost / penny',
-          `${results.e2e.duplicates} / ${results.e2e.lost} / ${results.e2e.penny_mismatches}`,
-        ],
-        ['e2e time scale / wall s', e2e ? `${timeScale} / ${e2e.details.wall_s}` : (e2eError ?? 'skipped')],
+      const rows: Array<[string, unknown]> = [];
+      if (ingest)
+        rows.push(
+          ['ingest p50 / p99 (ms)', `${ingest.keys.p50_ms} / ${ingest.keys.p99_ms}`],
+          ['ingest events/s', ingest.keys.events_per_s],
+          ['floor p50 / p99 (ms)', `${ingest.details.floor_p50_ms} / ${ingest.keys.floor_p99_ms}`],
+          [
+            `ratio p99, median of ${ingest.details.slices} slices (≤ 1.3)`,
+            `${ingest.keys.ratio_p99_median_of_slices} (p25–p75 ${ingest.details.ratio_p99_slice_spread.p25}–${ingest.details.ratio_p99_slice_spread.p75}, min–max ${ingest.details.ratio_p99_slice_spread.min}–${ingest.details.ratio_p99_slice_spread.max})`,
+          ],
+          ['ratio p99, pooled', ingest.keys.ratio_p99],
+        );
+      for (const [label, run] of [
+        ['e2e', e2e],
+        ['backfill', backfill],
+      ] as const) {
+        if (!run) continue;
+        const keys = stackKeys(run);
+        rows.push(
+          [`${label} objects`, keys.objects],
+          [`${label} QBO writes/min (bound)`, `${keys.qbo_writes_per_min} (${keys.throttle_bound_per_min})`],
+          [`${label} fraction of bound (≥ 0.9)`, keys.fraction_of_bound],
+          [`${label} QBO requests/min, fraction`, `${keys.qbo_requests_per_min}, ${keys.request_fraction_of_bound}`],
+          [`${label} duplicates / penny`, `${keys.duplicates} / ${keys.penny_mismatches}`],
+          [`${label} lost / parked / dead-lettered`, where(run.whereabouts)],
+          [`${label} time scale / wall s`, `${timeScale} / ${run.details.wall_s}`],
+        );
+      }
+      rows.push(
         [
           'peak RSS: webhook / local stack (MB)',
-          `${ingest.details.webhook_peak_rss_mb} / ${results.memory.per_process_mb['local stack (every function, DuckDB)']}`,
+          `${results.memory.per_process_mb['stripe-webhook']} / ${results.memory.per_process_mb['local stack (every function, DuckDB)']}`,
         ],
         ['machine', `${results.machine.cpus} cpus, node ${results.machine.node}`],
-      ];
+      );
       const width = Math.max(...rows.map(([label]) => label.length));
       process.stdout.write(`${rows.map(([label, value]) => `${label.padEnd(width)}  ${String(value)}`).join('\n')}\n`);
+      for (const problem of problems) process.stdout.write(`FAILED: ${problem}\n`);
     }
   } finally {
     await emulator?.stop();
   }
+  process.exit(problems.length > 0 ? 1 : 0);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -39,7 +39,6 @@ export interface StackProcessReady {
   pid: number;
   urls: Record<string, string>;
   tenants: LocalStack['tenants'];
-  webhookSecret: string;
 }
 
 export type StackRequest =
@@ -105,14 +104,14 @@ async function main(): Promise<void> {
     ...(config.maxDeliveryAttempts ? { maxDeliveryAttempts: config.maxDeliveryAttempts } : {}),
     env: { ...process.env, SECRETS_DIR: config.secretsDir, LOG_LEVEL: config.logLevel },
   });
-  const webhookSecret = (await stack.runtime.secrets.read(secretNames.stripeWebhookSecret('demo'))) ?? '';
   const ready: StackProcessReady = {
     ready: true,
     pid: process.pid,
     urls: stack.urls,
     tenants: stack.tenants,
-    webhookSecret,
   };
+  // Not the webhook secret: stdout is a log stream (kept in the chaos run's stack.log), and a secret has no place
+  // in a log. The driver reads it from the secrets directory it gave this process.
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   process.on('message', (message: StackRequest) => {

@@ -64,17 +64,18 @@ resource "google_pubsub_subscription" "records_to_bigquery" {
   labels = local.labels
 
   bigquery_config {
-    table               = "${var.project_id}.${google_bigquery_dataset.stripe_qbo.dataset_id}.${google_bigquery_table.table[each.value].table_id}"
-    use_table_schema    = true
-    drop_unknown_fields = true
-    write_metadata      = false
+    table                 = "${var.project_id}.${google_bigquery_dataset.stripe_qbo.dataset_id}.${google_bigquery_table.table[each.value].table_id}"
+    use_table_schema      = true
+    drop_unknown_fields   = true
+    write_metadata        = false
+    service_account_email = google_service_account.bigquery_writer.email
   }
 
   expiration_policy {
     ttl = ""
   }
 
-  depends_on = [google_bigquery_dataset_iam_member.pubsub_writer]
+  depends_on = [google_bigquery_table_iam_member.bigquery_writer, google_service_account_iam_member.pubsub_mints_bigquery_writer]
 }
 
 resource "google_pubsub_subscription" "events_archive" {
@@ -85,23 +86,42 @@ resource "google_pubsub_subscription" "events_archive" {
   labels = local.labels
 
   bigquery_config {
-    table               = "${var.project_id}.${google_bigquery_dataset.stripe_qbo.dataset_id}.${google_bigquery_table.table["events_archive"].table_id}"
-    use_table_schema    = true
-    drop_unknown_fields = true
-    write_metadata      = false
+    table                 = "${var.project_id}.${google_bigquery_dataset.stripe_qbo.dataset_id}.${google_bigquery_table.table["events_archive"].table_id}"
+    use_table_schema      = true
+    drop_unknown_fields   = true
+    write_metadata        = false
+    service_account_email = google_service_account.bigquery_writer.email
   }
 
   expiration_policy {
     ttl = ""
   }
 
-  depends_on = [google_bigquery_dataset_iam_member.pubsub_writer]
+  depends_on = [google_bigquery_table_iam_member.bigquery_writer, google_service_account_iam_member.pubsub_mints_bigquery_writer]
 }
 
-# The Pub/Sub service agent writes the BigQuery subscriptions (no service_account_email set); dataEditor on this
-# dataset only.
-resource "google_bigquery_dataset_iam_member" "pubsub_writer" {
+# --- Who writes the tables --------------------------------------------------------------------------------------
+# The BigQuery subscriptions write as this account, which may edit exactly the four tables they load and nothing
+# else: not the views, not the rest of the dataset. Without service_account_email they would write as the Pub/Sub
+# service agent, which then needed dataEditor on the whole dataset.
+resource "google_service_account" "bigquery_writer" {
+  account_id   = "${var.service_account_prefix}bq-writer"
+  display_name = "stripe-qbo-sync BigQuery subscriptions"
+}
+
+resource "google_bigquery_table_iam_member" "bigquery_writer" {
+  for_each = local.bigquery_tables
+
   dataset_id = google_bigquery_dataset.stripe_qbo.dataset_id
+  table_id   = google_bigquery_table.table[each.key].table_id
   role       = "roles/bigquery.dataEditor"
-  member     = local.pubsub_service_agent
+  member     = "serviceAccount:${google_service_account.bigquery_writer.email}"
+}
+
+# Pub/Sub mints the writer's tokens (required for a subscription with its own service account); on this account
+# only, so the agent can act as no other identity of ours but the push invokers.
+resource "google_service_account_iam_member" "pubsub_mints_bigquery_writer" {
+  service_account_id = google_service_account.bigquery_writer.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_service_agent
 }

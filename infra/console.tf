@@ -248,12 +248,17 @@ resource "google_project_iam_member" "console" {
   member  = "serviceAccount:${google_service_account.console[0].email}"
 }
 
-resource "google_bigquery_dataset_iam_member" "console_reader" {
-  count = local.console_enabled ? 1 : 0
+# Reads on exactly the tables and views its queries touch (ddl/queries/console), not the dataset: the tables, and
+# the views (payout_reconciliation), whose own tables are in the same list.
+resource "google_bigquery_table_iam_member" "console_reader" {
+  for_each = local.console_enabled ? toset(concat(keys(local.bigquery_tables), local.bigquery_views)) : toset([])
 
   dataset_id = google_bigquery_dataset.stripe_qbo.dataset_id
+  table_id   = each.key
   role       = "roles/bigquery.dataViewer"
   member     = "serviceAccount:${google_service_account.console[0].email}"
+
+  depends_on = [google_bigquery_table.table, google_bigquery_table.view]
 }
 
 resource "google_pubsub_topic_iam_member" "console_publisher" {

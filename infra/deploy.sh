@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `npm run deploy`: build, then Terraform init + apply from infra/. Terraform zips the source itself
-# (archive_file, object named by the zip's md5), so an unchanged tree redeploys nothing.
+# `npm run deploy`: build, build and push the public services' image (Cloud Build, from the Dockerfile), then
+# Terraform init + apply from infra/. Terraform zips the functions' source itself (archive_file, object named by the
+# zip's md5), so an unchanged tree redeploys no function.
 #
 #   TF_STATE_BUCKET=my-tf-state GOOGLE_CLOUD_PROJECT=my-project npm run deploy [-- extra terraform apply args]
 #
-# Optional env: TF_STATE_PREFIX (default stripe-qbo-sync), REGION, TOPIC_PREFIX, TF_VAR_* for any variable.
+# Optional env: TF_STATE_PREFIX (default stripe-qbo-sync), REGION (default us-central1), AR_REPOSITORY (default
+# stripe-qbo), TOPIC_PREFIX, PUBLIC_IMAGE (skip the image build and deploy this one: rollback), TF_VAR_* for any
+# variable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,8 +26,15 @@ project="${GOOGLE_CLOUD_PROJECT:-$(gcloud config get-value project 2>/dev/null |
 # Fail here, not in Cloud Build, when the code does not compile.
 npm run build
 
-args=(-var "project_id=${project}")
-[ -n "${REGION:-}" ] && args+=(-var "region=${REGION}")
+region="${REGION:-us-central1}"
+# The public services' image: one tag per deploy; `gcloud builds submit` builds it with the Dockerfile remotely.
+image="${PUBLIC_IMAGE:-}"
+if [ -z "$image" ]; then
+  image="${region}-docker.pkg.dev/${project}/${AR_REPOSITORY:-stripe-qbo}/public:$(date -u +%Y%m%dt%H%M%S)"
+  gcloud builds submit --project "$project" --tag "$image" .
+fi
+
+args=(-var "project_id=${project}" -var "region=${region}" -var "public_image=${image}")
 [ -n "${TOPIC_PREFIX:-}" ] && args+=(-var "topic_prefix=${TOPIC_PREFIX}")
 
 terraform -chdir=infra init -input=false \

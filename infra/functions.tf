@@ -49,12 +49,13 @@ locals {
 }
 
 # --- Identities --------------------------------------------------------------------------------------------------
-# One runtime service account per function, holding only that function's roles (iam.tf).
+# One runtime service account per function and per public service, holding only its roles (iam.tf, secrets.tf;
+# README "Service accounts" lists them all).
 resource "google_service_account" "function" {
-  for_each = local.functions
+  for_each = local.services
 
   account_id   = "${var.service_account_prefix}fn-${each.key}"
-  display_name = "stripe-qbo-sync function ${each.key}"
+  display_name = "stripe-qbo-sync ${each.key}"
 }
 
 # Builds run as their own account instead of the default compute account (which holds Editor on older projects).
@@ -101,8 +102,9 @@ resource "google_cloudfunctions2_function" "function" {
   service_config {
     service_account_email = google_service_account.function[each.key].email
     # Pub/Sub push comes from outside any VPC, so internal-only ingress (or internal + load balancer) would refuse
-    # it. Ingress stays open and IAM is the gate: only the webhook grants allUsers; each consumer grants run.invoker
-    # to its subscription's invoker account alone, so an unauthenticated request gets a 403 before our code runs.
+    # it. Ingress stays open and IAM is the gate: each function grants run.invoker to its subscription's invoker
+    # account alone, so an unauthenticated request gets a 403 before our code runs, and the consumer checks the
+    # push token again itself (PUSH_AUDIENCE, PUSH_INVOKER_EMAIL: shared/consumers/push-auth.ts).
     ingress_settings                 = "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
     timeout_seconds                  = each.value.timeout
@@ -110,7 +112,10 @@ resource "google_cloudfunctions2_function" "function" {
     available_cpu                    = "1"
     max_instance_count               = each.value.max_instances
     max_instance_request_concurrency = each.value.concurrency
-    environment_variables            = local.common_env
+    environment_variables = merge(local.common_env, {
+      PUSH_AUDIENCE      = local.push_audiences[each.key]
+      PUSH_INVOKER_EMAIL = google_service_account.push_invoker[each.value.push_topic].email
+    })
   }
 
   depends_on = [
@@ -122,15 +127,6 @@ resource "google_cloudfunctions2_function" "function" {
 
 # --- Who may invoke what -----------------------------------------------------------------------------------------
 # 2nd-gen functions are Cloud Run services of the same name; run.invoker on the service is what authorizes a call.
-resource "google_cloud_run_v2_service_iam_member" "webhook_public" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.function["stripe-webhook"].name
-  role     = "roles/run.invoker"
-  # Stripe cannot present Google credentials; the function authenticates it by the Stripe-Signature instead.
-  member = "allUsers"
-}
-
 resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
   for_each = local.push_subscriptions
 

@@ -18,9 +18,10 @@ locals {
     for fn, topics in local.publishes : { for t in topics : "${fn}/${t}" => { function = fn, topic = t } }
   ]...)
 
-  # Every function reads and writes Firestore: tenant settings (webhook), ledger and review queue (consumers),
-  # cursors and checkpoints (replay, backfill).
-  firestore_users = keys(local.functions)
+  # Every function reads and writes Firestore: ledger and review queue (consumers), cursors, checkpoints and token
+  # health (replay, backfill); qbo-connect closes the connect flows it completes. The webhook only reads tenant
+  # settings: viewer (firestore_viewer below).
+  firestore_users = concat(keys(local.functions), ["qbo-connect"])
 }
 
 resource "google_pubsub_topic_iam_member" "function_publisher" {
@@ -29,6 +30,12 @@ resource "google_pubsub_topic_iam_member" "function_publisher" {
   topic  = google_pubsub_topic.topic[each.value.topic].name
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.function[each.value.function].email}"
+}
+
+resource "google_project_iam_member" "firestore_viewer" {
+  project = var.project_id
+  role    = "roles/datastore.viewer"
+  member  = "serviceAccount:${google_service_account.function["stripe-webhook"].email}"
 }
 
 resource "google_project_iam_member" "firestore_user" {

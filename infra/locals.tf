@@ -1,19 +1,10 @@
 # The contract with the code (DESIGN sections 2 and 3). Everything else iterates over these maps, and
 # test/unit/infra/terraform.test.ts reads them to check the wiring offline.
 locals {
-  # Function name → entry point and sizing. `push_topic` is the topic whose push subscription invokes it (the webhook
-  # is invoked by Stripe). Timeouts stay at or under the push subscription's ack deadline (at most 600 s for push),
-  # so Pub/Sub never redelivers a message that an instance is still working on.
+  # Function name → entry point and sizing (functions-framework functions, each behind its push subscription).
+  # `push_topic` is the topic whose push subscription invokes it. Timeouts stay at or under the push subscription's
+  # ack deadline (at most 600 s for push), so Pub/Sub never redelivers a message that an instance is still working on.
   functions = {
-    "stripe-webhook" = {
-      entry_point   = "stripeWebhook"
-      push_topic    = null
-      timeout       = 60
-      ack_deadline  = null
-      memory        = "512Mi"
-      max_instances = var.webhook_max_instances
-      concurrency   = 40
-    }
     "sync-customer" = {
       entry_point   = "syncCustomer"
       push_topic    = "stripe-customers"
@@ -90,6 +81,31 @@ locals {
     }
   }
 
+  # Public endpoints: Cloud Run services from the image the Dockerfile builds out of the same source, each running
+  # its own bounded HTTP server (shared/ingest/public-server.ts) instead of functions-framework, whose body parser
+  # inflates and buffers up to 1 GiB before any code of ours runs (issue #17). `script` is what `node` runs.
+  public_services = {
+    "stripe-webhook" = {
+      script        = "dist/functions/stripe-webhook.js"
+      timeout       = 60
+      memory        = "512Mi"
+      max_instances = var.webhook_max_instances
+      concurrency   = 40
+    }
+    # Intuit's https redirect for production connects (`stripe-qbo connect-qbo`): a browser lands here once per
+    # connect, so one small instance is plenty.
+    "qbo-connect" = {
+      script        = "dist/functions/qbo-connect.js"
+      timeout       = 60
+      memory        = "512Mi"
+      max_instances = 1
+      concurrency   = 10
+    }
+  }
+
+  # Every runtime identity: one service account per function and per public service.
+  services = merge(local.functions, local.public_services)
+
   entity_topics  = ["stripe-customers", "stripe-invoices", "stripe-payments", "stripe-refunds", "stripe-credit-notes", "stripe-payouts"]
   control_topics = ["scheduler-ticks", "ops-backfill"]
   record_topics  = ["audit-records", "link-records"]
@@ -117,7 +133,13 @@ locals {
     "link-records"  = "link_records"
   }
 
-  # Pub/Sub's service agent: forwards dead letters, signs push OIDC tokens, writes BigQuery subscriptions.
+  # The audience in each push subscription's OIDC token, and what the consumer checks it against (PUSH_AUDIENCE).
+  # The function's deterministic Cloud Run URL (https://<service>-<project number>.<region>.run.app): a URL of the
+  # receiving service, which Cloud Run's IAM check accepts, and computable before the function exists, where the
+  # function's own `url` attribute would make its environment depend on itself.
+  push_audiences = { for name, fn in local.functions : name => "https://${name}-${data.google_project.this.number}.${var.region}.run.app" if fn.push_topic != null }
+
+  # Pub/Sub's service agent: forwards dead letters, signs push OIDC tokens, mints the BigQuery writer's tokens.
   pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
   common_env = {
@@ -128,6 +150,8 @@ locals {
     QBO_ENVIRONMENT      = var.qbo_environment
     TOPIC_PREFIX         = var.topic_prefix
     LOG_LEVEL            = var.log_level
+    # Express (functions-framework) leaves stack traces out of its error pages only in production.
+    NODE_ENV = "production"
   }
 
   labels = merge({ app = "stripe-qbo-sync" }, var.labels)

@@ -1,7 +1,7 @@
 # Log-based metrics over the functions' JSON logs (fields `outcome`, `reason`, `failureClass`, `tenantId`,
 # `function`: DESIGN section 10), and the alerts an operator acts on.
 locals {
-  function_logs = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=(${join(" OR ", [for name in keys(local.functions) : "\"${name}\""])})"
+  function_logs = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=(${join(" OR ", [for name in keys(local.services) : "\"${name}\""])})"
 
   log_metrics = {
     dead_lettered = {
@@ -15,6 +15,18 @@ locals {
     parked = {
       description = "Items parked for a person (outcome parked), by tenant, function and reason."
       filter      = "${local.function_logs} AND jsonPayload.outcome=\"parked\""
+    }
+    # Our own IAM or credentials failing on Firestore, Pub/Sub or Secret Manager. Retried (never needs_reauth:
+    # shared/errors.ts), so nothing is lost, but nothing moves either until someone restores the grant.
+    gcp_permission = {
+      description = "GCP PERMISSION_DENIED/UNAUTHENTICATED on our own resources (retried), by tenant and function."
+      filter      = "${local.function_logs} AND jsonPayload.reason=(\"gcp_permission_denied\" OR \"gcp_unauthenticated\")"
+    }
+    # A push without our subscription's OIDC token: a misconfigured subscription (its messages will dead-letter) or
+    # someone other than Pub/Sub calling a consumer.
+    push_refused = {
+      description = "Pushes a consumer refused for their OIDC token (reason push_*), by function."
+      filter      = "${local.function_logs} AND jsonPayload.reason=~\"^push_\""
     }
   }
 }
@@ -56,9 +68,11 @@ resource "google_logging_metric" "outcome" {
 
 resource "google_monitoring_alert_policy" "outcome" {
   for_each = {
-    dead_lettered = { severity = "ERROR", window = "300s", doc = "A message exhausted its 10 delivery attempts. Inspect it with `stripe-qbo dlq list`, fix the cause, then `stripe-qbo dlq redrive`. BigQuery: table dead_letters." }
-    needs_reauth  = { severity = "CRITICAL", window = "300s", doc = "A tenant's QBO connection needs re-authorization. Run `stripe-qbo connect-qbo --tenant <tenantId>`; replay catches up afterwards." }
-    parked        = { severity = "WARNING", window = "3600s", doc = "Items were parked for review (missing mapping, rejected by QBO, totals mismatch). See `stripe-qbo review list` and the open_failures view." }
+    dead_lettered  = { severity = "ERROR", window = "300s", doc = "A message exhausted its 10 delivery attempts. Inspect it with `stripe-qbo dlq list`, fix the cause, then `stripe-qbo dlq redrive`. BigQuery: table dead_letters." }
+    needs_reauth   = { severity = "CRITICAL", window = "300s", doc = "A tenant's QBO connection needs re-authorization. Run `stripe-qbo connect-qbo --tenant <tenantId>`; replay catches up afterwards." }
+    parked         = { severity = "WARNING", window = "3600s", doc = "Items were parked for review (missing mapping, rejected by QBO, totals mismatch). See `stripe-qbo review list` and the open_failures view." }
+    gcp_permission = { severity = "ERROR", window = "300s", doc = "A function was denied access to Firestore, Pub/Sub or Secret Manager (PERMISSION_DENIED/UNAUTHENTICATED). Its messages are being retried, not parked; restore the grant (infra/README.md lists each account's roles) before they dead-letter." }
+    push_refused   = { severity = "WARNING", window = "300s", doc = "A consumer refused pushes for their OIDC token. If the function is one of ours and every push is refused, its subscription's audience or account does not match PUSH_AUDIENCE/PUSH_INVOKER_EMAIL; otherwise someone other than Pub/Sub is calling it." }
   }
 
   display_name          = "stripe-qbo-sync: ${replace(each.key, "_", " ")}"
@@ -162,5 +176,51 @@ resource "google_monitoring_alert_policy" "bigquery_subscription_backlog" {
   documentation {
     content   = "A Pub/Sub → BigQuery subscription is not writing. Check its state (`gcloud pubsub subscriptions describe`) and the table schema against ddl/schemas."
     mime_type = "text/markdown"
+  }
+}
+
+# The webhook answers 5xx when it cannot publish or record (Stripe retries for three days, then disables the
+# endpoint) or when it cannot start. Nothing else reports that: the failing requests never reach a log line of ours
+# when the service cannot start. More than 5% of its requests over 5 minutes is an incident.
+resource "google_monitoring_alert_policy" "webhook_5xx" {
+  display_name          = "stripe-qbo-sync: webhook 5xx rate"
+  combiner              = "OR"
+  severity              = "CRITICAL"
+  notification_channels = var.notification_channels
+
+  conditions {
+    display_name = "stripe-webhook 5xx > 5% of requests"
+    condition_threshold {
+      filter             = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name=\"${google_cloud_run_v2_service.public["stripe-webhook"].name}\" AND metric.type = \"run.googleapis.com/request_count\" AND metric.labels.response_code_class=\"5xx\""
+      denominator_filter = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name=\"${google_cloud_run_v2_service.public["stripe-webhook"].name}\" AND metric.type = \"run.googleapis.com/request_count\""
+      comparison         = "COMPARISON_GT"
+      threshold_value    = 0.05
+      duration           = "300s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      denominator_aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    content   = "stripe-webhook answers 5xx: Stripe is retrying. Check the service's logs for `stripe webhook failed` (Pub/Sub or the audit topic unavailable, code unavailable) or a start-up failure; Stripe disables an endpoint that keeps failing for days."
+    mime_type = "text/markdown"
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
   }
 }

@@ -1,6 +1,11 @@
 output "webhook_url" {
   description = "Stripe webhook base URL; register <webhook_url>/<tenantId> as the endpoint for each tenant."
-  value       = google_cloudfunctions2_function.function["stripe-webhook"].url
+  value       = google_cloud_run_v2_service.public["stripe-webhook"].uri
+}
+
+output "qbo_connect_callback_url" {
+  description = "QBO OAuth redirect URI for production connects: register it in the Intuit app and set it as redirectUri in the qbo-oauth-client secret."
+  value       = "${google_cloud_run_v2_service.public["qbo-connect"].uri}/callback"
 }
 
 output "bigquery_dataset" {
@@ -24,6 +29,6 @@ output "dead_letter_archive_subscriptions" {
 }
 
 output "function_service_accounts" {
-  description = "Runtime service account of each function."
+  description = "Runtime service account of each function and public service."
   value       = { for k, sa in google_service_account.function : k => sa.email }
 }

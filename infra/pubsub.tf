@@ -44,9 +44,11 @@ resource "google_pubsub_subscription" "push" {
   push_config {
     push_endpoint = google_cloudfunctions2_function.function[each.value.function].url
 
+    # The consumer checks this token itself (shared/consumers/push-auth.ts) against PUSH_AUDIENCE and
+    # PUSH_INVOKER_EMAIL, which functions.tf sets from the same values.
     oidc_token {
       service_account_email = google_service_account.push_invoker[each.key].email
-      audience              = google_cloudfunctions2_function.function[each.value.function].url
+      audience              = local.push_audiences[each.value.function]
     }
   }
 
@@ -98,17 +100,18 @@ resource "google_pubsub_subscription" "dead_letter_bigquery" {
   labels = local.labels
 
   bigquery_config {
-    table               = "${var.project_id}.${google_bigquery_dataset.stripe_qbo.dataset_id}.${google_bigquery_table.table["dead_letters"].table_id}"
-    use_table_schema    = true
-    drop_unknown_fields = true
-    write_metadata      = true
+    table                 = "${var.project_id}.${google_bigquery_dataset.stripe_qbo.dataset_id}.${google_bigquery_table.table["dead_letters"].table_id}"
+    use_table_schema      = true
+    drop_unknown_fields   = true
+    write_metadata        = true
+    service_account_email = google_service_account.bigquery_writer.email
   }
 
   expiration_policy {
     ttl = ""
   }
 
-  depends_on = [google_bigquery_dataset_iam_member.pubsub_writer]
+  depends_on = [google_bigquery_table_iam_member.bigquery_writer, google_service_account_iam_member.pubsub_mints_bigquery_writer]
 }
 
 # --- The Pub/Sub service agent's roles -------------------------------------------------------------------------

@@ -42,6 +42,22 @@ variable "tenants" {
   }
 }
 
+variable "public_image" {
+  description = "Container image of the public services (the stripe-webhook server), built from this checkout by the Dockerfile and pushed before apply: <region>-docker.pkg.dev/<project>/<repository>/public:<tag> (cloudbuild.yaml and infra/deploy.sh do both)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+-docker\\.pkg\\.dev/.+/.+/.+[:@].+$", var.public_image))
+    error_message = "public_image is an Artifact Registry image with a tag or digest: <region>-docker.pkg.dev/<project>/<repository>/<image>:<tag>."
+  }
+}
+
+variable "stripe_connect" {
+  description = "Whether this deployment receives a Connect platform's events on POST <webhook_url>/: creates the stripe-connect-webhook-secret secret and lets the webhook read it (its value is added out of band, like every secret)."
+  type        = bool
+  default     = false
+}
+
 variable "bigquery_dataset" {
   description = "BigQuery dataset for the audit, link, events-archive and dead-letter tables and the analyst views (BQ_DATASET)."
   type        = string

@@ -17,7 +17,9 @@ export const auditRecordSchema = {
     recordedAt: { type: 'string', format: 'date-time' },
     tenantId: { type: 'string', minLength: 1, maxLength: 64 },
     function: { type: 'string', minLength: 1, maxLength: 64 },
-    outcome: { enum: ['received', 'posted', 'skipped', 'parked', 'failed', 'dead_lettered', 'planned', 'progress'] },
+    outcome: {
+      enum: ['received', 'posted', 'skipped', 'parked', 'waiting', 'failed', 'dead_lettered', 'planned', 'progress'],
+    },
     /** e.g. `created`, `already_linked`, `unhandled_type`, `unknown_tenant`, `settings_incomplete`, `qbo_6240`. */
     reason: { type: 'string', minLength: 1, maxLength: 100 },
     failureClass: { enum: ['retryable', 'auth', 'settings', 'rejected', 'ignored'] },

@@ -117,6 +117,11 @@ export const tenantSettingsSchema = {
         byStripeProduct: { type: 'object', additionalProperties: qboId },
       },
     },
+    /**
+     * How long an event may wait for an object another consumer owns (a payment for its invoice) before replay
+     * parks it for review as `dependency_missing` (DESIGN section 7). Default 7.
+     */
+    dependencyWaitDays: { type: 'integer', minimum: 1, maximum: 90 },
   },
 } as const;
 

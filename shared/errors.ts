@@ -89,6 +89,9 @@ const RETRYABLE_NETWORK_CODES = new Set([
 /** gRPC status codes GCP clients surface: UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE. */
 const RETRYABLE_GRPC_CODES = new Set([2, 4, 8, 10, 13, 14]);
 
+/** gRPC PERMISSION_DENIED and UNAUTHENTICATED, by the reason code the log-based alert matches (infra/monitoring.tf). */
+const GCP_AUTH_CODES: Record<number, string> = { 7: 'gcp_permission_denied', 16: 'gcp_unauthenticated' };
+
 function readProperty(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
@@ -124,8 +127,12 @@ export function classifyError(error: unknown): SyncError {
 
   if (typeof code === 'number' && RETRYABLE_GRPC_CODES.has(code))
     return new RetryableError(message, { code: `grpc_${code}`, cause: error });
-  if (typeof code === 'number' && (code === 7 || code === 16))
-    return new AuthError(message, { code: `grpc_${code}`, cause: error });
+  // PERMISSION_DENIED / UNAUTHENTICATED from Firestore, Pub/Sub or Secret Manager: our own IAM grant or
+  // credentials failing, not the tenant's QBO connection. Marking the tenant needs_reauth would stop a healthy
+  // tenant until a person reconnected QBO for nothing; retrying (and the alert on these codes) is what helps.
+  // QBO/Intuit auth failures are QboAuthError (a SyncError) and never reach this line.
+  if (typeof code === 'number' && GCP_AUTH_CODES[code] !== undefined)
+    return new RetryableError(message, { code: GCP_AUTH_CODES[code], cause: error });
   if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code))
     return new RetryableError(message, { code: code.toLowerCase(), cause: error });
   if (typeof causeCode === 'string' && RETRYABLE_NETWORK_CODES.has(causeCode))

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { DuckDbDatabase } from '../../shared/stores/duckdb/connection';
 import { parsePushEnvelope } from '../../shared/messaging/push-envelope';
+import { ENTITY_CONSUMER, isEntity } from '../../shared/messaging/topics';
 import type { Logger } from '../../shared/observability/logger';
 
 /** A BigQuery JSON-schema field, as in `ddl/schemas/<table>.json` (what Terraform gives BigQuery). */
@@ -110,12 +111,54 @@ export class LocalArchiver {
           attributes: JSON.stringify(delivery.attributes),
         };
         await this.insert(table, message, metadata);
+        if (table === 'dead_letters') await this.auditDeadLetter(message, metadata);
         res.status(204).end();
       } catch (error) {
         this.logger.error({ table, reason: 'archive_failed' }, (error as Error).message);
         res.status(500).end();
       }
     };
+  }
+
+  /**
+   * The `dead_lettered` audit row of a message Pub/Sub gave up on. In production the consumer writes it on the
+   * attempt that reaches maxDeliveryAttempts; the emulator sends no `deliveryAttempt`, so no local consumer ever
+   * knows its last attempt and the dead-letter archive, which does see the message, writes it instead. Its reason
+   * is the last failure the consumer recorded for the event.
+   */
+  private async auditDeadLetter(message: Record<string, unknown>, metadata: Record<string, unknown>): Promise<void> {
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+    const eventId = text(message.eventId);
+    const objectId = text(message.objectId);
+    const entity = text(message.entity);
+    const lastFailure = eventId
+      ? await this.db.all<{ reason: string }>(
+          `SELECT "reason" FROM audit_records WHERE "eventId" = $1 AND "outcome" = 'failed'
+           ORDER BY "recordedAt" DESC LIMIT 1`,
+          [eventId],
+        )
+      : [];
+    const reason = lastFailure[0]?.reason ?? 'max_delivery_attempts';
+    await this.insert(
+      'audit_records',
+      {
+        schemaVersion: 1,
+        recordId: `${eventId ?? String(metadata.message_id)}:${objectId ?? ''}:dead_lettered:${reason}`.slice(0, 200),
+        recordedAt: new Date().toISOString(),
+        tenantId: text(message.tenantId) ?? 'unknown',
+        function: isEntity(entity) ? ENTITY_CONSUMER[entity] : 'dead-letter-archive',
+        outcome: 'dead_lettered',
+        reason,
+        failureClass: 'retryable',
+        eventId,
+        eventType: text(message.type),
+        source: text(message.source),
+        entity,
+        stripeId: objectId,
+        detail: `message ${String(metadata.message_id)} dead-lettered`,
+      },
+      {},
+    );
   }
 
   async count(table: ArchiveTable, where = 'TRUE'): Promise<number> {

@@ -27,12 +27,13 @@ import {
   composeConsole,
   composeConsumer,
   composeReplayHandler,
-  composeWebhookHandler,
+  composeWebhookServer,
 } from '../../shared/runtime/compose';
 import { localAuth } from '../../shared/console/auth/access';
 import { createDuckDbEngine } from '../../shared/console/history/duckdb-engine';
 import { loadConsoleSql } from '../../shared/console/history/queries';
 import { createHistoryReader } from '../../shared/console/history/reader';
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../shared/consumers/push-auth';
 import { createLogger } from '../../shared/observability/logger';
 import { LocalArchiver } from './archiver';
 import { injectCommitCrashes } from './crash-injection';
@@ -216,13 +217,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const nextPort = () => (ephemeral ? 0 : basePort + ++offset);
 
     const urls: Record<string, string> = {};
-    urls.webhook = await serve(
-      'stripe-webhook',
-      composeWebhookHandler(runtime, { logger: loggerFor('stripe-webhook') }),
-      basePort,
-    );
+    // The webhook runs on its own bounded server, as deployed (shared/ingest/public-server.ts).
+    const webhookServer = composeWebhookServer(runtime, { logger: loggerFor('stripe-webhook') });
+    servers.push(webhookServer);
+    urls.webhook = await listen(webhookServer, basePort);
     for (const entity of ENTITIES) {
       const consumer = composeConsumer(runtime, entity, {
+        // The emulator's pushes carry no OIDC token: the one place verification is off (DESIGN section 10).
+        pushAuth: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
         logger: loggerFor(ENTITY_CONSUMER[entity]),
         stores: consumerStores,
         qboAccess,
@@ -234,7 +236,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       urls[ENTITY_CONSUMER[entity]] = await serve(ENTITY_CONSUMER[entity], consumer.handle, nextPort());
     }
     urls.archiver = await serve('archiver', archiver.handler(), nextPort());
-    urls.replay = await serve('replay', composeReplayHandler(runtime, { logger: loggerFor('replay') }), nextPort());
+    urls.replay = await serve(
+      'replay',
+      composeReplayHandler(runtime, { logger: loggerFor('replay'), qboAccess }),
+      nextPort(),
+    );
     urls.backfill = await serve(
       'backfill',
       composeBackfillHandler(runtime, {

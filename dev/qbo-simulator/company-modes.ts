@@ -21,6 +21,11 @@ export interface CompanySettings {
    * CA/AU GST: every sales line needs a TaxCodeRef, else 6000).
    */
   tax: 'us-automated' | 'us-manual' | 'vat';
+  /**
+   * Units of home currency per unit of each currency, for transactions that send no ExchangeRate (QBO keeps its own
+   * rate table per company; these stand in for it). Defaults: MARKET_RATES_IN_USD converted to the home currency.
+   */
+  exchangeRates?: Record<string, number>;
 }
 
 export const DEFAULT_SETTINGS: CompanySettings = {
@@ -40,6 +45,26 @@ const CURRENCY_NAMES: Record<string, string> = {
   AUD: 'Australian Dollar',
   EUR: 'Euro',
 };
+
+/** Indicative rates (USD per unit) for the default rate table; not market data, only plausible magnitudes. */
+const MARKET_RATES_IN_USD: Record<string, number> = { USD: 1, EUR: 1.1, GBP: 1.27, CAD: 0.73, AUD: 0.66, JPY: 0.0067 };
+
+/** Home-currency units per unit of `currency`: the seeded table, else the default one; undefined when unknown. */
+export function exchangeRateOf(settings: CompanySettings, currency: string): number | undefined {
+  if (currency === settings.homeCurrency) return 1;
+  const seeded = settings.exchangeRates?.[currency];
+  if (seeded !== undefined) return seeded;
+  const foreign = MARKET_RATES_IN_USD[currency];
+  const home = MARKET_RATES_IN_USD[settings.homeCurrency];
+  return foreign === undefined || home === undefined ? undefined : Math.round((foreign / home) * 1e6) / 1e6;
+}
+
+/**
+ * The tax code AST assigns to US sales forms, and its rate: the ids of the real taxed sandbox invoice
+ * (fixtures/qbo/invoice-taxed-paid-entity.json: TxnTaxCodeRef "2", TaxRateRef "3", TaxPercent 8).
+ */
+export const AST_TAX_CODE_ID = '2';
+const US_TAX_RATE_ID = '3';
 
 export function currencyRef(code: string): { value: string; name: string } {
   return { value: code, name: CURRENCY_NAMES[code] ?? code };
@@ -79,11 +104,11 @@ export function settingsEntities(
           taxCode('5', 'Exempt', '3', false),
           taxCode('6', 'No VAT', undefined, false),
         ]
-      : [taxCode('2', 'California', '1', true)];
+      : [taxCode(AST_TAX_CODE_ID, 'California', US_TAX_RATE_ID, true)];
   const taxRates =
     settings.tax === 'vat'
       ? [taxRate('1', '20.0% S', 20), taxRate('2', '0.0% Z', 0), taxRate('3', 'Exempt', 0)]
-      : [taxRate('1', 'California', 8)];
+      : [taxRate(US_TAX_RATE_ID, 'California', 8)];
   return { Preferences: [preferences], CompanyInfo: [companyInfo], TaxCode: taxCodes, TaxRate: taxRates };
 }
 

@@ -5,6 +5,7 @@ import type { CompanySettings } from './company-modes';
 import { NAME_FIELD, NAME_LISTS, READ_ONLY_ENTITIES } from './entities';
 import { faults, qboDate, qboMetaTime } from './fault-bodies';
 import type { HttpReply } from './fault-bodies';
+import { moveAccountBalances } from './account-balances';
 import { applyEffects, assertRemovable, undoEffects, voidedCopy } from './effects';
 import { prepareEntity } from './rules';
 import { assertKnownProperties } from './schema/properties';
@@ -103,6 +104,7 @@ export class SimCompany {
     } as SimRecord;
     applyEffects(this, entity, record);
     this.table(entity).set(record.Id, record);
+    moveAccountBalances(this, entity, record, 1);
     return record;
   }
 
@@ -112,7 +114,7 @@ export class SimCompany {
     const existing = this.checkedExisting(entity, body);
     const sparse = body.sparse === true;
     const draft = sparse ? { ...clone(existing), ...clone(body) } : clone(body);
-    renameOnDeactivation(entity, draft, existing);
+    renameOnDeactivation(this, entity, draft, existing);
     const prepared = prepareEntity(this, entity, draft, existing);
     undoEffects(this, entity, existing);
     try {
@@ -129,7 +131,14 @@ export class SimCompany {
       SyncToken: String(Number(existing.SyncToken) + 1),
       MetaData: { CreateTime: createTime(existing), LastUpdatedTime: qboMetaTime(this.now()) },
     } as SimRecord;
+    // An account's balance is QBO's to compute, whatever an update sends.
+    if (entity === 'Account') {
+      record.CurrentBalance = existing.CurrentBalance ?? 0;
+      record.CurrentBalanceWithSubAccounts = existing.CurrentBalanceWithSubAccounts ?? 0;
+    }
+    moveAccountBalances(this, entity, existing, -1);
     this.table(entity).set(record.Id, record);
+    moveAccountBalances(this, entity, record, 1);
     return record;
   }
 
@@ -142,7 +151,9 @@ export class SimCompany {
     const record = voidedCopy(entity, existing);
     record.SyncToken = String(Number(existing.SyncToken) + 1);
     record.MetaData = { CreateTime: createTime(existing), LastUpdatedTime: qboMetaTime(this.now()) };
+    moveAccountBalances(this, entity, existing, -1);
     this.table(entity).set(record.Id, record);
+    moveAccountBalances(this, entity, record, 1);
     return record;
   }
 
@@ -152,6 +163,7 @@ export class SimCompany {
     const existing = this.checkedExisting(entity, body);
     assertRemovable(entity, existing);
     undoEffects(this, entity, existing);
+    moveAccountBalances(this, entity, existing, -1);
     this.table(entity).delete(existing.Id);
     this.deleted.add(`${entity}:${existing.Id}`);
     return { domain: 'QBO', status: 'Deleted', Id: existing.Id };
@@ -189,21 +201,32 @@ export class SimCompany {
   }
 }
 
-const DELETED_SUFFIX = ' (deleted)';
+/** " (deleted)", or " (deleted-1)", " (deleted-2)" … when a deactivated namesake already holds it. */
+const DELETED_SUFFIX = / \(deleted(?:-\d+)?\)$/;
 
 /**
  * Making a name-list object inactive renames it "<name> (deleted)", which frees the name for a new object
  * (qbo_api spec/vcr/deactivate/account.yml: Account 5 reads back as "Fees Billed (deleted)", Active false).
- * Reactivating takes the suffix off again.
+ * A second object of that name made inactive later cannot take the same name (names stay unique, 6240), so it gets
+ * "(deleted-1)" and so on (the numbering is ours; the recording shows only the first). Reactivating takes the
+ * suffix off again.
  */
-function renameOnDeactivation(entity: SimEntityName, draft: Record<string, unknown>, existing: SimRecord): void {
+function renameOnDeactivation(
+  company: SimCompany,
+  entity: SimEntityName,
+  draft: Record<string, unknown>,
+  existing: SimRecord,
+): void {
   const field = NAME_FIELD[entity];
   if (!NAME_LISTS.has(entity) || field === undefined) return;
   const name = typeof draft[field] === 'string' ? (draft[field] as string) : String(existing[field] ?? '');
-  if (draft.Active === false && existing.Active !== false && !name.endsWith(DELETED_SUFFIX)) {
-    draft[field] = `${name}${DELETED_SUFFIX}`;
-  } else if (draft.Active !== false && existing.Active === false && name.endsWith(DELETED_SUFFIX)) {
-    draft[field] = name.slice(0, -DELETED_SUFFIX.length);
+  if (draft.Active === false && existing.Active !== false && !DELETED_SUFFIX.test(name)) {
+    const taken = new Set(company.list(entity).map((row) => String(row[field] ?? '').toLowerCase()));
+    let candidate = `${name} (deleted)`;
+    for (let n = 1; taken.has(candidate.toLowerCase()); n += 1) candidate = `${name} (deleted-${n})`;
+    draft[field] = candidate;
+  } else if (draft.Active !== false && existing.Active === false && DELETED_SUFFIX.test(name)) {
+    draft[field] = name.replace(DELETED_SUFFIX, '');
   }
 }
 

@@ -101,6 +101,12 @@ export const faults = {
     Detail: `QueryValidationError: ${detail}`,
     code: '4001',
   }),
+  /** ruckus/quickbooks-ruby issue #403 quotes the raw fault: `QueryValidationError: property 'PrimaryEmailAddr' is not queryable`. */
+  notQueryable: (property: string): FaultError => ({
+    Message: 'Invalid query',
+    Detail: `QueryValidationError: property '${property}' is not queryable`,
+    code: '4001',
+  }),
   unsupportedOperation: (operation: string): FaultError => ({
     Message: 'Unsupported Operation',
     Detail: `Operation ${operation} is not supported.`,
@@ -150,26 +156,24 @@ export function authFault(now: number, reference: string): HttpReply {
 
 /**
  * 403 ApplicationAuthorizationFailed (3100): a valid token used on a realm its grant does not cover (a disconnected
- * company, a sandbox token on production). No licensed capture exists; the body follows the 401 capture's
- * lower-case shape with the code and wording integrators quote for it ("message=ApplicationAuthorizationFailed;
- * errorCode=003100; statusCode=403").
+ * company, a sandbox token on production). No licensed capture exists; the body is the one integrators quote from
+ * their production logs and copy into test fixtures, all alike: lower-case `fault.error[]` with a null detail and
+ * `type: "SERVICE"`, and nothing else around it (unlike the 401, which carries a dozen null siblings).
  */
-export function authorizationFault(now: number): HttpReply {
-  const body = JSON.parse(authFault(now, '').body) as {
-    fault: { error: Array<Record<string, unknown>>; type: string };
-  };
-  body.fault = {
-    error: [
-      {
-        message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
-        detail: '',
-        code: '3100',
-        element: null,
-      },
-    ],
-    type: 'AUTHORIZATION',
-  };
-  return json(403, body);
+export function authorizationFault(): HttpReply {
+  return json(403, {
+    fault: {
+      error: [
+        {
+          message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
+          detail: null,
+          code: '3100',
+          element: null,
+        },
+      ],
+      type: 'SERVICE',
+    },
+  });
 }
 
 /** fixtures/qbo/fault-throttle.json: XML even when the client asked for JSON. */

@@ -1,6 +1,7 @@
 import { NAME_LISTS, simEntityName } from './entities';
 import type { SimEntityName } from './entities';
 import { faults } from './fault-bodies';
+import { isFilterable } from './filterable';
 import { SimFault } from './sim-fault';
 
 /**
@@ -13,7 +14,8 @@ import { SimFault } from './sim-fault';
  * queries send). LIKE supports `%` only, as QBO does. A reference field compares on its `value`
  * (`CustomerRef = '1'`). String comparisons ignore case, as QBO's do. STARTPOSITION is 1-based (0 → 4001);
  * MAXRESULTS defaults to 100 and may not exceed 1000 (4001). Name lists (Customer, Vendor, Item, Account) return
- * active objects only unless the query filters on Active. PrivateNote cannot be filtered on (4001).
+ * active objects only unless the query filters on Active. Only the properties QBO marks filterable may appear in
+ * WHERE (filterable.ts); any other, PrivateNote and Line among them, is 4001.
  */
 export interface Condition {
   field: string;
@@ -33,9 +35,6 @@ export interface ParsedQuery {
 }
 
 const MAX_RESULTS = 1000;
-
-/** Fields QBO does not let a query filter on (its reference lists the filterable ones; these are not among them). */
-const NOT_FILTERABLE: ReadonlySet<string> = new Set(['privatenote', 'line']);
 
 type Token = { kind: 'word' | 'string' | 'symbol'; text: string };
 
@@ -146,8 +145,7 @@ export function parseQuery(sql: string): ParsedQuery {
         values.push(value.text);
       }
       op = op === '<>' ? '!=' : op;
-      if (NOT_FILTERABLE.has(field.toLowerCase()))
-        throw new SimFault(faults.invalidQuery(`property '${field}' is not queryable`));
+      if (!isFilterable(entity, field)) throw new SimFault(faults.notQueryable(field));
       where.push({ field, op: op as Condition['op'], values });
       if (isWord('AND')) at++;
       else break;

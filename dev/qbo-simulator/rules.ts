@@ -2,8 +2,9 @@ import { NAME_LIST_ENTITIES } from '../../shared/qbo/entities';
 import type { SimEntityName } from './entities';
 import type { SimCompany } from './company';
 import { currencyRef } from './company-modes';
+import { accountCurrency, assertKnownCurrency } from './currency';
 import { faults } from './fault-bodies';
-import { requireRef, optionalRef } from './sales-lines';
+import { requireRef, optionalRef } from './refs';
 import { REQUIRED_ON_CREATE } from './schema/required';
 import { SimFault, clone, refValue } from './sim-fault';
 import type { SimRecord } from './sim-fault';
@@ -48,10 +49,7 @@ function nameListRule(kind: 'Customer' | 'Vendor'): Rule {
     // 6240 spans every name list: a vendor named like an existing customer is a duplicate too.
     assertUniqueName(company, NAME_LIST_ENTITIES, 'DisplayName', displayName, existing);
     const currency = refValue(draft.CurrencyRef) ?? company.settings.homeCurrency;
-    if (currency !== company.settings.homeCurrency && !company.settings.multicurrency)
-      throw new SimFault(
-        faults.businessRule(`Multicurrency is not enabled for this company: ${currency} cannot be used.`),
-      );
+    assertKnownCurrency(company, currency);
     const USD = currencyRef(currency);
     const defaults =
       kind === 'Customer'
@@ -98,17 +96,18 @@ const ACCOUNT_CLASSIFICATION: Record<string, string> = {
 const accountRule: Rule = (company, draft, existing) => {
   if (typeof draft.Name !== 'string' || draft.Name.trim() === '') throw new SimFault(faults.requiredParam('Name'));
   if (typeof draft.AccountType !== 'string') throw new SimFault(faults.requiredParam('AccountType'));
-  const USD = currencyRef(company.settings.homeCurrency);
   assertUniqueName(company, ['Account'], 'Name', draft.Name, existing);
+  const classification = ACCOUNT_CLASSIFICATION[draft.AccountType] ?? 'Asset';
+  const currency = currencyRef(accountCurrency(company, draft, classification));
   return {
     FullyQualifiedName: draft.Name,
-    Classification: ACCOUNT_CLASSIFICATION[draft.AccountType] ?? 'Asset',
-    CurrencyRef: USD,
+    Classification: classification,
     CurrentBalance: 0,
     CurrentBalanceWithSubAccounts: 0,
     Active: true,
     SubAccount: false,
     ...draft,
+    CurrencyRef: currency,
   };
 };
 

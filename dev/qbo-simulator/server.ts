@@ -199,7 +199,7 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     if (fault === 'auth_revoked') oauth.revoke(token);
     const grant = oauth.realmOf(token);
     if (!grant) return send(response, authFault(now(), reference));
-    if (grant.realmId !== realmId) return send(response, authorizationFault(now()));
+    if (grant.realmId !== realmId) return send(response, authorizationFault());
     if (fault === 'throttle') {
       stats.throttled += 1;
       return send(response, throttleFault(now()));

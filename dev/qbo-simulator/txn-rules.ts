@@ -1,8 +1,9 @@
 import type { SimCompany } from './company';
-import { currencyRef } from './company-modes';
+import { currencyFields, transactionCurrency } from './currency';
 import type { SimEntityName } from './entities';
 import { faults } from './fault-bodies';
-import { computeSalesLines, requireRef, optionalRef } from './sales-lines';
+import { requireRef, optionalRef } from './refs';
+import { computeSalesLines } from './sales-lines';
 import { SimFault, asArray, asRecord, money, num, refValue } from './sim-fault';
 import type { SimRecord } from './sim-fault';
 
@@ -30,17 +31,10 @@ function invalidAccountType(): SimFault {
   });
 }
 
-export function depositToAccount(company: SimCompany, draft: Draft): void {
+export function depositToAccount(company: SimCompany, draft: Draft): SimRecord | undefined {
   const account = requireRef(company, 'Account', draft, 'DepositToAccountRef');
   if (account && !DEPOSIT_TO_TYPES.has(String(account.AccountType))) throw invalidAccountType();
-}
-
-/** A company without multicurrency takes its home currency only; CurrencyRef defaults to it. */
-function currencyOf(company: SimCompany, draft: Draft): { value: string; name: string } {
-  const wanted = refValue(draft.CurrencyRef) ?? company.settings.homeCurrency;
-  if (wanted !== company.settings.homeCurrency && !company.settings.multicurrency)
-    throw new SimFault(faults.businessRule(`Multicurrency is not enabled for this company: ${wanted} cannot be used.`));
-  return currencyRef(wanted);
+  return account;
 }
 
 function docNumberRule(company: SimCompany, entity: SimEntityName, draft: Draft, existing: SimRecord | undefined) {
@@ -74,20 +68,22 @@ export function salesFormRule(entity: 'Invoice' | 'CreditMemo' | 'SalesReceipt' 
     if (entity === 'Invoice' || entity === 'CreditMemo') {
       if (draft.CustomerRef === undefined) throw new SimFault(faults.requiredParam('CustomerRef'));
     }
-    requireRef(company, 'Customer', draft, 'CustomerRef', 'DisplayName');
+    const customer = requireRef(company, 'Customer', draft, 'CustomerRef', 'DisplayName');
     if (entity === 'RefundReceipt' && draft.DepositToAccountRef === undefined)
       throw new SimFault(faults.requiredParam('DepositToAccountRef'));
     if (entity === 'SalesReceipt' && draft.DepositToAccountRef === undefined)
       draft.DepositToAccountRef = { value: '4', name: 'Undeposited Funds' };
-    if (entity === 'SalesReceipt' || entity === 'RefundReceipt') depositToAccount(company, draft);
-    else if (draft.DepositToAccountRef !== undefined) depositToAccount(company, draft);
-    const currency = currencyOf(company, draft);
+    const depositTo =
+      entity === 'SalesReceipt' || entity === 'RefundReceipt' || draft.DepositToAccountRef !== undefined
+        ? depositToAccount(company, draft)
+        : undefined;
+    const currency = transactionCurrency(company, draft, { customer, accounts: [depositTo] });
     docNumberRule(company, entity, draft, existing);
     const { lines, totalAmt, tax } = computeSalesLines(company, draft);
     const txnDate = typeof draft.TxnDate === 'string' ? draft.TxnDate : company.today();
     const result: Draft = {
       ...draft,
-      CurrencyRef: currency,
+      ...currencyFields(currency, totalAmt),
       TxnDate: txnDate,
       Line: lines,
       TxnTaxDetail: tax,
@@ -116,13 +112,13 @@ export function salesFormRule(entity: 'Invoice' | 'CreditMemo' | 'SalesReceipt' 
 
 export const paymentRule: Rule = (company, draft) => {
   if (draft.CustomerRef === undefined) throw new SimFault(faults.requiredParam('CustomerRef'));
-  requireRef(company, 'Customer', draft, 'CustomerRef', 'DisplayName');
+  const customer = requireRef(company, 'Customer', draft, 'CustomerRef', 'DisplayName');
   const totalAmt = num(draft.TotalAmt);
   if (totalAmt === undefined) throw new SimFault(faults.requiredParam('TotalAmt'));
   if (draft.DepositToAccountRef === undefined) draft.DepositToAccountRef = { value: '4' };
-  depositToAccount(company, draft);
-  const currency = currencyOf(company, draft);
+  const depositTo = depositToAccount(company, draft);
   const customerId = refValue(draft.CustomerRef);
+  const targets: SimRecord[] = [];
   let applied = 0;
   const lines = asArray(draft.Line).map((line) => {
     const amount = num(line.Amount);
@@ -135,15 +131,17 @@ export const paymentRule: Rule = (company, draft) => {
       if (!target) throw new SimFault(faults.invalidReference('LinkedTxn', String(link.TxnId)));
       if (refValue(target.CustomerRef) !== customerId)
         throw new SimFault(faults.businessRule('The transaction belongs to a different customer.'));
+      targets.push(target);
       applied += type === 'Invoice' ? amount : -amount;
     }
     return { ...line, Amount: amount };
   });
   const unapplied = money(totalAmt - applied);
   if (unapplied < 0) throw new SimFault(faults.businessRule('The amount applied exceeds the payment amount.'));
+  const currency = transactionCurrency(company, draft, { customer, accounts: [depositTo], linked: targets });
   return {
     ...draft,
-    CurrencyRef: currency,
+    ...currencyFields(currency, totalAmt),
     TxnDate: draft.TxnDate ?? company.today(),
     Line: lines,
     TotalAmt: money(totalAmt),
@@ -162,19 +160,20 @@ const DEPOSITABLE = new Set(['Payment', 'SalesReceipt', 'RefundReceipt']);
  */
 const DEPOSIT_LINE_REFUSED_TYPES = new Set(['Accounts Receivable', 'Accounts Payable']);
 
-function depositLineAccount(company: SimCompany, detail: Draft): void {
+function depositLineAccount(company: SimCompany, detail: Draft): SimRecord | undefined {
   const account = requireRef(company, 'Account', detail, 'AccountRef');
-  if (!account) return;
+  if (!account) return undefined;
   if (account.AccountSubType === 'UndepositedFunds')
     throw new SimFault(faults.businessRule('Select a bank account for this deposit'));
   if (DEPOSIT_LINE_REFUSED_TYPES.has(String(account.AccountType))) throw invalidAccountType();
+  return account;
 }
 
 export const depositRule: Rule = (company, draft) => {
   // QBO rejects a deposit that does not say which bank account it lands in.
   if (draft.DepositToAccountRef === undefined) throw new SimFault(faults.requiredParam('DepositToAccountRef'));
-  depositToAccount(company, draft);
-  const currency = currencyOf(company, draft);
+  const accounts = [depositToAccount(company, draft)];
+  const linkedTxns: SimRecord[] = [];
   let lineNum = 1;
   let sum = 0;
   const lines = asArray(draft.Line).map((line) => {
@@ -187,21 +186,23 @@ export const depositRule: Rule = (company, draft) => {
         const type = String(link.TxnType);
         const target = DEPOSITABLE.has(type) ? company.find(type as SimEntityName, String(link.TxnId)) : undefined;
         if (!target) throw new SimFault(faults.invalidReference('LinkedTxn', String(link.TxnId)));
+        linkedTxns.push(target);
       }
       return { ...line, Amount: amount };
     }
     const detail = asRecord(line.DepositLineDetail);
     if (detail.AccountRef === undefined) throw new SimFault(faults.requiredParam('DepositLineDetail.AccountRef'));
-    depositLineAccount(company, detail);
+    accounts.push(depositLineAccount(company, detail));
     optionalRef(company, 'Customer', detail, 'Entity');
     return { Id: String(lineNum), LineNum: lineNum++, ...line, Amount: amount, DetailType: 'DepositLineDetail' };
   });
   const cashBack = draft.CashBack === undefined ? undefined : asRecord(draft.CashBack);
   if (cashBack) requireRef(company, 'Account', cashBack, 'AccountRef');
   const totalAmt = money(sum - (num(cashBack?.Amount) ?? 0));
+  const currency = transactionCurrency(company, draft, { accounts, linked: linkedTxns });
   return {
     ...draft,
-    CurrencyRef: currency,
+    ...currencyFields(currency, totalAmt),
     TxnDate: draft.TxnDate ?? company.today(),
     Line: lines,
     TotalAmt: totalAmt,
@@ -209,6 +210,7 @@ export const depositRule: Rule = (company, draft) => {
 };
 
 export const journalEntryRule: Rule = (company, draft) => {
+  const accounts: Array<SimRecord | undefined> = [];
   let debit = 0;
   let credit = 0;
   const lines = asArray(draft.Line).map((line, index) => {
@@ -216,7 +218,7 @@ export const journalEntryRule: Rule = (company, draft) => {
     const amount = num(line.Amount);
     if (amount === undefined) throw new SimFault(faults.requiredParam('Line.Amount'));
     if (detail.AccountRef === undefined) throw new SimFault(faults.requiredParam('JournalEntryLineDetail.AccountRef'));
-    requireRef(company, 'Account', detail, 'AccountRef');
+    accounts.push(requireRef(company, 'Account', detail, 'AccountRef'));
     if (detail.PostingType === 'Debit') debit += amount;
     else if (detail.PostingType === 'Credit') credit += amount;
     else throw new SimFault(faults.requiredParam('PostingType'));
@@ -229,7 +231,7 @@ export const journalEntryRule: Rule = (company, draft) => {
   return {
     Adjustment: false,
     ...draft,
-    CurrencyRef: currencyOf(company, draft),
+    ...currencyFields(transactionCurrency(company, draft, { accounts }), money(debit)),
     TxnDate: draft.TxnDate ?? company.today(),
     Line: lines,
     TotalAmt: money(debit),
@@ -258,7 +260,7 @@ export const transferRule: Rule = (company, draft) => {
   if (amount <= 0) throw new SimFault(faults.businessRule('The transfer amount must be greater than zero.'));
   return {
     ...draft,
-    CurrencyRef: currencyOf(company, draft),
+    ...currencyFields(transactionCurrency(company, draft, { accounts: [from, to] }), money(amount)),
     TxnDate: draft.TxnDate ?? company.today(),
     Amount: money(amount),
   };

@@ -22,6 +22,8 @@ export interface QboCheck {
   duplicates: number;
   missing: number;
   pennyMismatches: number;
+  /** The Stripe ids whose QBO object is missing (the bench looks for each in the review queue and the dead letters). */
+  missingStripeIds: string[];
   /** Up to 20 examples of each problem, for the report. */
   examples: string[];
 }
@@ -48,7 +50,7 @@ export async function checkQbo(
       const key = `${entity}:${stripeId}`;
       found.set(key, [...(found.get(key) ?? []), object]);
     }
-  const result: QboCheck = { duplicates: 0, missing: 0, pennyMismatches: 0, examples: [] };
+  const result: QboCheck = { duplicates: 0, missing: 0, pennyMismatches: 0, missingStripeIds: [], examples: [] };
   const example = (text: string) => {
     if (result.examples.length < 60) result.examples.push(text);
   };
@@ -61,6 +63,7 @@ export async function checkQbo(
     const objects = found.get(`${item.qboEntity}:${item.stripeId}`) ?? [];
     if (objects.length === 0) {
       result.missing += 1;
+      result.missingStripeIds.push(item.stripeId);
       example(`missing ${item.qboEntity} for ${item.stripeId}`);
       continue;
     }

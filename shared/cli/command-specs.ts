@@ -37,8 +37,10 @@ export const CONNECT_QBO = defineCommand({
   name: 'connect-qbo',
   summary: 'connect a tenant to its QBO company (Intuit OAuth), or disconnect it',
   details: [
-    'The OAuth app comes from the qbo-oauth-client secret; its redirect URI must point at localhost',
-    '(default http://localhost:8765/callback). The tokens go to the qbo-tokens-<tenant> secret.',
+    'The OAuth app comes from the qbo-oauth-client secret. Its redirect URI decides where the callback is',
+    'served: https (production apps) is the deployed qbo-connect service, which this command waits on;',
+    'http://localhost (sandbox, default http://localhost:8765/callback) is served by this command.',
+    'The tokens go to the qbo-tokens-<tenant> secret.',
   ],
   options: {
     tenant: { type: 'string', value: 'ID', required: true, description: 'the tenant to connect' },

@@ -1,10 +1,11 @@
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import type { QboTokenHealth } from '../qbo/auth/token-health';
 import type { TenantCounts } from './history/reader';
 
 /**
  * A tenant's health light, from what the console already read. Pure: `now` comes in.
- *   red    — QBO needs reconnecting, settings incomplete, dead letters in the window, the refresh token expired,
- *            or no sync within the schedule (the daily replay, with a grace period)
+ *   red    — QBO needs reconnecting (or its token check says so), settings incomplete, dead letters in the window,
+ *            the refresh token expired, or no sync within the schedule (the daily replay, with a grace period)
  *   yellow — items parked for review, a backlog (events in flight, retrying or waiting), dry run on, disabled,
  *            or a refresh token that expires within two weeks
  * A failed attempt alone is not a warning: Pub/Sub retries it, and one that never succeeds ends as a dead letter.
@@ -19,8 +20,10 @@ export interface HealthInputs {
   openReview: Record<string, number>;
   /** The latest decision or replay run, ISO 8601; undefined when there has been none. */
   lastSyncAt: string | undefined;
-  /** Days until the QBO refresh token expires, when something records it. */
+  /** Days until the QBO refresh token expires, when the daily check recorded it. */
   refreshTokenDays: number | undefined;
+  /** What the daily token check could not do, if anything. */
+  tokenProblem?: QboTokenHealth['problem'];
   now: Date;
   /** A tenant that has not synced for longer than this is red (the daily replay plus grace). */
   scheduleHours: number;
@@ -57,6 +60,8 @@ export function tenantHealth(input: HealthInputs): Health {
   if (settingsParked > 0) red.push(`${plural(settingsParked, 'item')} parked for missing settings`);
   if (counts && counts.window.deadLettered > 0) red.push(`${plural(counts.window.deadLettered, 'dead letter')}`);
   if (input.refreshTokenDays !== undefined && input.refreshTokenDays <= 0) red.push('QBO refresh token expired');
+  if (input.tokenProblem === 'not_connected') red.push('QBO not connected (no tokens stored)');
+  if (input.tokenProblem === 'invalid_grant') red.push('QBO refused the refresh token: reconnect');
   if (tenant.enabled) {
     const last = input.lastSyncAt ? Date.parse(input.lastSyncAt) : undefined;
     if (last === undefined) red.push('never synced');
@@ -71,6 +76,7 @@ export function tenantHealth(input: HealthInputs): Health {
   if (counts && counts.backlog > 0) yellow.push(`${plural(counts.backlog, 'event')} waiting`);
   if (tenant.flags.dryRun) yellow.push('dry run: nothing is posted');
   if (!tenant.enabled) yellow.push('disabled');
+  if (input.tokenProblem === 'refresh_failed') yellow.push('QBO token refresh failed at the last check');
   if (input.refreshTokenDays !== undefined && input.refreshTokenDays > 0 && input.refreshTokenDays <= 14)
     yellow.push(`QBO refresh token expires in ${plural(input.refreshTokenDays, 'day')}`);
 
@@ -80,15 +86,11 @@ export function tenantHealth(input: HealthInputs): Health {
 }
 
 /**
- * Days until the QBO refresh token expires, when a record of it is at hand: the tenant settings or its
- * `qbo-connection:<tenantId>` sync-state document (`refreshExpiresAt`, ISO 8601 or epoch ms). The console never
- * reads the token secret itself.
+ * Days until the QBO refresh token expires, from the daily check's record (`qbo-token-health:<tenantId>`, written by
+ * the token lifecycle when replay checks each tenant): undefined when no check has recorded an expiry. The console
+ * never reads the token secret itself.
  */
-export function refreshTokenDays(sources: Array<Record<string, unknown> | undefined>, now: Date): number | undefined {
-  for (const source of sources) {
-    const raw = source?.refreshExpiresAt ?? source?.refreshTokenExpiresAt ?? source?.refresh_expires_at;
-    const at = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
-    if (Number.isFinite(at)) return Math.floor((at - now.getTime()) / 86_400_000);
-  }
-  return undefined;
+export function refreshTokenDays(health: QboTokenHealth | undefined, now: Date): number | undefined {
+  const at = health?.refreshExpiresAt ? Date.parse(health.refreshExpiresAt) : Number.NaN;
+  return Number.isFinite(at) ? Math.floor((at - now.getTime()) / 86_400_000) : undefined;
 }

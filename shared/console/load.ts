@@ -1,4 +1,5 @@
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
+import { qboTokenHealthKey, type QboTokenHealth } from '../qbo/auth/token-health';
 import { replayCursorKey, type ReplayCursor } from '../replay/replay';
 import type { ReviewItem, ReviewQueue, SyncStateStore, TenantStore } from '../stores/ports';
 import { fillDays } from './chart';
@@ -29,9 +30,6 @@ const DAY_MS = 86_400_000;
 const utcDay = (date: Date) => date.toISOString().slice(0, 10);
 const dayStart = (date: Date) => new Date(`${utcDay(date)}T00:00:00.000Z`);
 
-/** A tenant's QBO connection record, where the token lifecycle keeps its refresh token's expiry. */
-export const qboConnectionKey = (tenantId: string) => `qbo-connection:${tenantId}`;
-
 export function linkContext(tenants: readonly TenantSettings[]): LinkContext {
   return new Map(tenants.map((t) => [t.tenantId, { stripe: t.stripe, qbo: t.qbo }]));
 }
@@ -60,15 +58,17 @@ async function tenantOverview(
     counts?.lastDecisionAt
       ? Promise.resolve(undefined)
       : reads.syncState.get<ReplayCursor>(replayCursorKey(tenant.tenantId)),
-    reads.syncState.get<Record<string, unknown>>(qboConnectionKey(tenant.tenantId)),
+    reads.syncState.get<QboTokenHealth>(qboTokenHealthKey(tenant.tenantId)),
   ]);
   const lastSyncAt = counts?.lastDecisionAt ?? cursor?.value.updatedAt;
-  const days = refreshTokenDays([tenant.qbo as Record<string, unknown>, connection?.value], now);
+  const tokenHealth = connection?.value;
+  const days = refreshTokenDays(tokenHealth, now);
   return {
     tenant,
     counts,
     lastSyncAt,
     refreshTokenDays: days,
+    ...(tokenHealth ? { tokenHealth } : {}),
     openReview: Object.values(openReview).reduce((sum, n) => sum + n, 0),
     health: tenantHealth({
       tenant,
@@ -76,6 +76,7 @@ async function tenantOverview(
       openReview,
       lastSyncAt,
       refreshTokenDays: days,
+      ...(tokenHealth?.problem ? { tokenProblem: tokenHealth.problem } : {}),
       now,
       scheduleHours: windows.scheduleHours,
     }),

@@ -10,8 +10,13 @@ import { qboLiteral, type QboObject, type QboWriter } from './qbo-port';
  * (`MetaData.LastUpdatedTime >=`, one request, at most every `refreshMs`), so a customer an accountant just created
  * is seen within that window. Customers this instance creates are added as it creates them. An instance that has
  * matched only a few customers keeps querying: loading a large customer list to match one customer would cost
- * more than it saves. A customer made inactive after the load stays matchable in this instance (QBO's queries
- * return active customers only); QBO then refuses the document, which is parked for review.
+ * more than it saves.
+ *
+ * Deactivation: QBO's queries return active customers only unless they filter on Active, so the refresh asks for
+ * both (`Active IN (true, false)`) and a customer made inactive drops out of matching within the window. Inside
+ * the window a match from the directory may still be one QBO has made inactive: the executor reads it before
+ * linking it (a link to an inactive customer would have QBO refuse every document of the Stripe customer with
+ * 610) and `forget`s it when it is.
  */
 export interface CustomerDirectoryOptions {
   now: () => number;
@@ -69,18 +74,27 @@ export class CustomerDirectory {
     this.warmupMatches = options.warmupMatches ?? 10;
   }
 
-  /** The lookup for one match in `realmKey` (tenant and realm): by query while warming up, else the directory. */
-  lookupFor(realmKey: string, qbo: QboWriter): CustomerLookup {
+  /**
+   * The lookup for one match in `realmKey` (tenant and realm): by query while warming up, else the directory.
+   * `fromDirectory` says which: a query's answer is QBO's own, the directory's may be a refresh window old.
+   */
+  lookupFor(realmKey: string, qbo: QboWriter): CustomerLookup & { fromDirectory: boolean } {
     const realm = this.realm(realmKey);
     realm.matches += 1;
-    if (!realm.loaded && realm.matches <= this.warmupMatches) return queryLookup(qbo);
+    if (!realm.loaded && realm.matches <= this.warmupMatches) return { ...queryLookup(qbo), fromDirectory: false };
     const fresh = () => this.refresh(realm, qbo).then(() => [...realm.customers.values()].filter((c) => c.Active));
     return {
+      fromDirectory: true,
       byEmail: async (email) => (await fresh()).filter((c) => sameText(c.PrimaryEmailAddr?.Address, email)),
       byName: async (name) => (await fresh()).filter((c) => sameText(c.DisplayName, name)),
       byFoldedName: async (folded) =>
         (await fresh()).filter((c) => foldCustomerName(String(c.DisplayName ?? '')) === folded),
     };
+  }
+
+  /** A customer QBO says is inactive (read before linking, or a 610 on a document): no longer matchable here. */
+  forget(realmKey: string, customerId: string): boolean {
+    return this.realms.get(realmKey)?.customers.delete(customerId) ?? false;
   }
 
   /** A customer this instance just created or linked: known at once, without waiting for a refresh. */
@@ -117,9 +131,11 @@ export class CustomerDirectory {
   private async load(realm: RealmDirectory, qbo: QboWriter): Promise<void> {
     const startedAt = this.options.now();
     // `>=`: QBO's times have whole seconds, so a change in the watermark's own second is read again, not missed.
+    // `Active IN (true, false)`: without it QBO leaves out the customers made inactive since, which would then
+    // stay matchable here (the first load needs only the active ones).
     const where =
       realm.loaded && realm.watermark !== undefined
-        ? ` WHERE MetaData.LastUpdatedTime >= ${qboLiteral(realm.watermark)}`
+        ? ` WHERE MetaData.LastUpdatedTime >= ${qboLiteral(realm.watermark)} AND Active IN (true, false)`
         : '';
     const seen: QboObject[] = [];
     // QBO has no default order: pages cut without ORDERBY may skip or repeat customers.

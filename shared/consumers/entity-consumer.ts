@@ -9,10 +9,12 @@ import { createExecutor } from './execute';
 import { createFailurePolicy } from './failure-policy';
 import { createSyncPipeline } from './pipeline';
 import { createProductItemLookup } from './product-items';
+import type { PushAuthenticator } from './push-auth';
 import { createPushHandler } from './push-handler';
 import type { QboWriter } from './qbo-port';
 import { createRecorder } from './record';
-import { createDependencyRequester, createRefResolver } from './resolve-refs';
+import { createRefResolver } from './resolve-refs';
+import { createDependencyWaits } from './wait';
 
 export type { SyncOutcome } from './record';
 
@@ -32,6 +34,8 @@ export interface ConsumerDeps {
   now(): Date;
   /** Identifies this instance as a lease owner. */
   instanceId: string;
+  /** Verifies each push's OIDC token (push-auth.ts); required, so no consumer is built without a decision. */
+  pushAuth: PushAuthenticator;
   /** The subscription's maxDeliveryAttempts: the attempt that reaches it is audited as dead-lettered. */
   maxDeliveryAttempts?: number;
   /**
@@ -55,24 +59,29 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     now: deps.now,
   });
   const stripe = deps.stripe;
+  const items = createProductItemLookup({
+    productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
+    now: clock,
+  });
   const resolveRefs = createRefResolver({
     ledger: deps.stores.ledger,
-    itemForProduct: createProductItemLookup({
-      productName: stripe ? (tenant, productId) => stripe.productName(tenant, productId) : undefined,
-      now: clock,
-    }),
-    requestDependency: createDependencyRequester({
-      stripe,
-      publisher: deps.publisher,
-      topicPrefix: deps.topicPrefix,
-      now: clock,
-    }),
+    itemForProduct: items,
+  });
+  const waits = createDependencyWaits({
+    waitList: deps.stores.waits,
+    ledger: deps.stores.ledger,
+    stripe,
+    publisher: deps.publisher,
+    topicPrefix: deps.topicPrefix,
+    recorder,
+    now: deps.now,
   });
   const executor = createExecutor({
     ledger: deps.stores.ledger,
     syncState: deps.stores.syncState,
     instanceId: deps.instanceId,
     ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
+    items,
     now: deps.now,
   });
   const syncEvent = createSyncPipeline({
@@ -80,6 +89,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     recorder,
     stripe,
     resolveRefs,
+    waits,
     executor,
     qboFor: deps.qboFor,
   });
@@ -88,6 +98,7 @@ export function createEntityConsumer(deps: ConsumerDeps) {
     logger: deps.logger,
     validators: deps.validators,
     recorder,
+    authenticate: deps.pushAuth,
     sync: syncEvent,
     onFailure: createFailurePolicy({
       recorder,

@@ -60,7 +60,7 @@ export async function planEvent(
   }
   const held = await gate(delivered, plan, tenant, deps);
   if (held) return { ready: false, outcome: held };
-  return { ready: true, steps: withEnsuredCustomers(delivered, tenant, plan.operations) };
+  return { ready: true, steps: withEnsuredCustomers(delivered, tenant, plan.operations, enriched.customer) };
 }
 
 /** The dry-run / approval gate: the outcome when the plan is held, undefined when it may post. */
@@ -81,14 +81,15 @@ async function gate(
 
 /**
  * The plan's steps with a customer ensured before the first document that references it, when the delivered
- * snapshot describes that customer (an invoice names its customer, a charge has billing details). Without one the
- * reference waits for sync-customer instead (resolve-refs asks for it). Pure: whether the customer is already in
- * QBO is the ledger's to say when the step runs.
+ * snapshot describes that customer (an invoice names its customer, a charge has billing details) or enrich fetched
+ * it from Stripe (`fetchedCustomer`). Without either the reference waits for sync-customer instead (wait.ts). Pure:
+ * whether the customer is already in QBO is the ledger's to say when the step runs.
  */
 export function withEnsuredCustomers(
   event: NormalizedEvent,
   tenant: TenantSettings,
   operations: readonly PlannedOperation[],
+  fetchedCustomer?: Record<string, unknown>,
 ): PlanStep[] {
   const steps: PlanStep[] = [];
   const considered = new Set<string>();
@@ -96,7 +97,7 @@ export function withEnsuredCustomers(
     for (const ref of collectRefs(operation.body).values()) {
       if (ref.kind !== 'customer' || considered.has(ref.stripeId)) continue;
       considered.add(ref.stripeId);
-      const ensure = customerStepFromSnapshot(event, tenant, ref.stripeId);
+      const ensure = customerStepFromSnapshot(event, tenant, ref.stripeId, fetchedCustomer);
       if (ensure) steps.push(ensure);
     }
     steps.push({ operation, event, ensure: false });
@@ -104,13 +105,19 @@ export function withEnsuredCustomers(
   return steps;
 }
 
-/** The customer the snapshot describes, planned as its own customer.created would be (same requestId, same body). */
+/**
+ * The customer the snapshot describes, or Stripe's own object of it, planned as its own customer.created would be
+ * (same requestId, same body).
+ */
 function customerStepFromSnapshot(
   event: NormalizedEvent,
   tenant: TenantSettings,
   customerId: string,
+  fetchedCustomer: Record<string, unknown> | undefined,
 ): PlanStep | undefined {
-  const snapshot = customerSnapshotFrom(event.object as Record<string, unknown>, customerId);
+  const snapshot =
+    customerSnapshotFrom(event.object as Record<string, unknown>, customerId) ??
+    (fetchedCustomer?.id === customerId ? fetchedCustomer : undefined);
   if (!snapshot) return undefined;
   const customerEvent: NormalizedEvent = {
     ...event,
@@ -124,6 +131,12 @@ function customerStepFromSnapshot(
     (operation) => operation.entity === 'Customer',
   );
   return create ? { operation: create, event: customerEvent, ensure: true } : undefined;
+}
+
+/** Whether the object's own snapshot says enough to create its customer (so enrich need not fetch it). */
+export function snapshotDescribesCustomer(object: Record<string, unknown>): boolean {
+  const customerId = typeof object.customer === 'string' ? object.customer : 'customer';
+  return customerSnapshotFrom(object, customerId) !== undefined;
 }
 
 /** Stripe objects whose snapshot carries enough to create their customer (name, email, currency). */

@@ -68,16 +68,52 @@ export function createProductItemLookup(deps: ProductItemLookupDeps) {
     return item?.Id === undefined ? undefined : String(item.Id);
   }
 
+  /** Which cache key answered which item, so an item QBO calls inactive can be forgotten (forgetItem). */
+  const answered = new Map<string, string>();
+  const forgotten = new Set<string>();
+
   /** The QBO Item id for a line of an unmapped Stripe product: the active item of the same name, else `defaultItem`. */
-  return async function itemForProduct(tenant: TenantSettings, qbo: QboWriter, productId: string): Promise<string> {
-    const key = `${tenant.tenantId}\n${tenant.qbo.realmId}\n${productId}`;
-    const itemId = await cache.get(key, () => itemNamedLike(tenant, qbo, productId));
-    if (itemId !== undefined) return itemId;
+  async function itemForProduct(tenant: TenantSettings, qbo: QboWriter, productId: string): Promise<string> {
+    const key = cacheKey(tenant.tenantId, tenant.qbo.realmId, productId);
+    const fresh = forgotten.delete(key);
+    const itemId = await cache.get(key, () => itemNamedLike(tenant, qbo, productId), fresh ? 0 : undefined);
+    if (itemId !== undefined) {
+      if (answered.size >= MAX_CACHED_PRODUCTS) answered.clear();
+      answered.set(key, itemId);
+      return itemId;
+    }
     // Unreachable through buildPlan, which parks an unmapped line's plan when defaultItem is missing.
     const fallback = tenant.items.defaultItem;
     if (fallback === undefined) throw new SettingsIncompleteError(['items.defaultItem']);
     return fallback;
-  };
+  }
+
+  /**
+   * QBO refused a document because an item on it is inactive (610): the name lookup that found it is asked again
+   * next time instead of trusting this instance's cache for up to PRODUCT_ITEM_TTL_MS. True when the item was one
+   * this cache had handed out (so resolving the document's lines again can give a different answer).
+   */
+  function forgetItem(tenantId: string, realmId: string, itemId: string): boolean {
+    const prefix = cacheKey(tenantId, realmId, '');
+    let forgot = false;
+    for (const [key, cached] of answered) {
+      if (cached !== itemId || !key.startsWith(prefix)) continue;
+      answered.delete(key);
+      forgotten.add(key);
+      forgot = true;
+    }
+    return forgot;
+  }
+
+  return Object.assign(itemForProduct, { forgetItem });
 }
 
-export type ProductItemLookup = ReturnType<typeof createProductItemLookup>;
+function cacheKey(tenantId: string, realmId: string, productId: string): string {
+  return `${tenantId}\n${realmId}\n${productId}`;
+}
+
+/** What resolving a line needs: the lookup itself. */
+export type ProductItemLookup = (tenant: TenantSettings, qbo: QboWriter, productId: string) => Promise<string>;
+
+/** The lookup with its cache control, as an instance holds it. */
+export type ProductItems = ReturnType<typeof createProductItemLookup>;

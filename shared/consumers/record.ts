@@ -21,7 +21,7 @@ export interface RecorderDeps {
 }
 
 /** Where a consumer's run for one event ended (tests and the demo read it; Pub/Sub only sees the status). */
-export type SyncOutcome = 'posted' | 'skipped' | 'parked' | 'failed' | 'planned';
+export type SyncOutcome = 'posted' | 'skipped' | 'parked' | 'waiting' | 'failed' | 'planned';
 
 export type AuditFields = Partial<AuditRecord> & Pick<AuditRecord, 'outcome' | 'reason'>;
 

@@ -1,30 +1,37 @@
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import type { PlannedOperation } from '../accounting/plan';
-import { PermanentError, RetryableError } from '../errors';
-import { publishEntityEvent } from '../messaging/entity-events';
-import type { MessagePublisher } from '../messaging/publisher';
+import { PermanentError } from '../errors';
 import type { Ledger, LedgerEntry } from '../stores/ports';
 import { qboEntityName } from '../qbo/entities';
-import type { StripeReader } from '../stripe/ports';
 import type { ProductItemLookup } from './product-items';
 import type { QboWriter } from './qbo-port';
 import { collectRefs, type PlanRef } from './ref-resolver';
 
-/** Every `$ref` of an operation with its QBO id, or: the operation reverses something that was never posted. */
-export type Resolution = { kind: 'resolved'; ids: Map<string, string> } | { kind: 'nothing_to_reverse' };
+/** A `$ref` whose Stripe object is not posted yet: what it is, and its ledger entry if it has one (being written). */
+export interface MissingRef {
+  kind: 'missing';
+  text: string;
+  ref: PlanRef;
+  owner: LedgerEntry | undefined;
+}
+
+/**
+ * Every `$ref` of an operation with its QBO id; or the first one that is not posted yet (the wait stage holds the
+ * event for it); or: the operation reverses something that was never posted.
+ */
+export type Resolution = { kind: 'resolved'; ids: Map<string, string> } | MissingRef | { kind: 'nothing_to_reverse' };
 
 export interface RefResolverDeps {
   ledger: Pick<Ledger, 'get'>;
   itemForProduct: ProductItemLookup;
-  requestDependency: DependencyRequester;
 }
 
 /**
  * Stage `resolve-refs`: the QBO id behind each `$ref` of one operation. A Stripe object's QBO id is its posted
  * ledger entry; an unmapped product's is the QBO item of its name, else `defaultItem`. A reference that is not
- * posted yet asks its owning consumer for it and makes this attempt come back later (retryable): one writer per QBO
- * object kind (DESIGN section 2). `known` holds entries this run just wrote (an ensured customer), so the step
- * after it needs no second ledger read.
+ * posted yet is answered as missing, for the wait stage (wait.ts): one writer per QBO object kind (DESIGN
+ * section 2), and waiting for another is no failure. `known` holds entries this run just wrote (an ensured
+ * customer), so the step after it needs no second ledger read.
  */
 export function createRefResolver(deps: RefResolverDeps) {
   return async function resolveRefs(
@@ -48,12 +55,7 @@ export function createRefResolver(deps: RefResolverDeps) {
       let id = owner?.state === 'posted' ? owner.qboId : undefined;
       if (id === undefined) {
         if (operation.target?.$ref === text && operation.operation === 'create') return { kind: 'nothing_to_reverse' };
-        await deps.requestDependency(tenant, { kind: ref.kind, stripeId: ref.stripeId }, owner);
-        throw new RetryableError(`waiting for ${text}`, {
-          code: 'dependency_pending',
-          detail: text,
-          retryAfterMs: 2_000,
-        });
+        return { kind: 'missing', text, ref, owner };
       }
       if (ref.field) id = await fieldOfLinked(qbo, text, ref, id, owner);
       ids.set(text, id);
@@ -84,41 +86,4 @@ async function fieldOfLinked(
   if (typeof value !== 'string')
     throw new PermanentError(`${text} has no ${ref.field}`, { code: 'ref_field_missing', detail: text });
   return value;
-}
-
-export type DependencyRequester = (
-  tenant: TenantSettings,
-  ref: PlanRef,
-  entry: LedgerEntry | undefined,
-) => Promise<void>;
-
-/** A dependency requested less than this long ago is not requested again by the same instance. */
-const DEPENDENCY_REQUEST_QUIET_MS = 30_000;
-const MAX_REMEMBERED_REQUESTS = 10_000;
-
-/**
- * Asks the owning consumer for an object this one needs: Stripe's current object, published to its entity topic
- * as a `dependency` event. Every retry of every dependent would otherwise publish another copy: skip it while the
- * owner is writing it (a live pending lease) or this instance asked recently. With no Stripe reader it asks nothing
- * and the dependent waits for the object's own event.
- */
-export function createDependencyRequester(deps: {
-  stripe: StripeReader | undefined;
-  publisher: MessagePublisher;
-  topicPrefix: string;
-  now(): number;
-}): DependencyRequester {
-  const recentRequests = new Map<string, number>();
-  return async (tenant, ref, entry) => {
-    const now = deps.now();
-    const requestKey = `${tenant.tenantId}:${ref.kind}:${ref.stripeId}`;
-    const requestedAt = recentRequests.get(requestKey);
-    if (requestedAt !== undefined && now - requestedAt < DEPENDENCY_REQUEST_QUIET_MS) return;
-    if (entry?.state === 'pending' && entry.leaseExpiresAt > now) return;
-    const dependency = deps.stripe ? await deps.stripe.fetchDependency(tenant, ref) : undefined;
-    if (!dependency) return;
-    await publishEntityEvent(deps.publisher, deps.topicPrefix, dependency);
-    if (recentRequests.size > MAX_REMEMBERED_REQUESTS) recentRequests.clear();
-    recentRequests.set(requestKey, now);
-  };
 }

@@ -135,24 +135,72 @@ const PROBE_ON_FAULT = new Set(['qbo_6140', 'qbo_6240', 'qbo_6000']);
  */
 const UNKNOWN_OUTCOME = new Set(['qbo_timeout', 'qbo_network']);
 
+/** The answer QBO gives a delete (fixtures/qbo/invoice-delete-response.json), for a target found already gone. */
+function deletedStub(targetId: string): QboObject {
+  return { domain: 'QBO', status: 'Deleted', Id: targetId };
+}
+
+/** Our document, voided: QBO zeroes it and prepends "Voided" to its PrivateNote, which keeps our marker. */
+function isOurVoid(object: QboObject, stripeId: string): boolean {
+  const note = typeof object.PrivateNote === 'string' ? object.PrivateNote : '';
+  return note.split(/\s+/)[0] === 'Voided' && carriesMarker(object, stripeId);
+}
+
+/**
+ * The target of a void or delete as QBO has it now, or the finished result when an earlier attempt of ours already
+ * did the work (its response lost; QBO's requestid replay cannot be relied on to say so): a voided document carrying
+ * our marker, or, for a delete, a target QBO no longer has (610). A deleted object can be neither read nor queried,
+ * so its marker cannot be checked; it is ours because its id is the one our ledger holds for our own create.
+ */
+async function readTarget(
+  qbo: QboWriter,
+  operation: PlannedOperation,
+  targetId: string,
+): Promise<{ done: QboObject } | { current: QboObject }> {
+  let current: QboObject;
+  try {
+    current = await qbo.read(operation.entity, targetId);
+  } catch (error) {
+    if (operation.operation === 'delete' && classifyError(error).code === 'qbo_610')
+      return { done: deletedStub(targetId) };
+    throw error;
+  }
+  if (operation.operation === 'void' && isOurVoid(current, operation.stripeId)) return { done: current };
+  return { current };
+}
+
+/** Sends the write; `found` when a void or delete turned out to be done already (see readTarget). */
 async function performWrite(
   qbo: QboWriter,
   operation: PlannedOperation,
   body: Record<string, unknown>,
   targetId?: string,
-) {
-  if (operation.operation === 'create') return qbo.create(operation.entity, body, { requestId: operation.requestId });
+): Promise<{ object: QboObject; found: boolean }> {
+  const sent = (object: QboObject) => ({ object, found: false });
+  if (operation.operation === 'create')
+    return sent(await qbo.create(operation.entity, body, { requestId: operation.requestId }));
   if (!targetId) throw new PermanentError(`${operation.operation} needs a target`, { code: 'missing_target' });
-  const current = await qbo.read(operation.entity, targetId);
-  const target = { Id: targetId, SyncToken: String(current.SyncToken ?? '0') };
+  const target = await readTarget(qbo, operation, targetId);
+  if ('done' in target) return { object: target.done, found: true };
+  const { current } = target;
+  const ref = { Id: targetId, SyncToken: String(current.SyncToken ?? '0') };
   if (operation.operation === 'void' && operation.entity === 'Invoice') {
     const applied = appliedToInvoice(current);
     if (applied !== undefined) throw new InvoiceHasAppliedPaymentsError(targetId, applied);
   }
-  if (operation.operation === 'void') return qbo.voidTxn(operation.entity, target, { requestId: operation.requestId });
-  if (operation.operation === 'delete') return qbo.delete(operation.entity, target, { requestId: operation.requestId });
+  if (operation.operation === 'void')
+    return sent(await qbo.voidTxn(operation.entity, ref, { requestId: operation.requestId }));
+  if (operation.operation === 'delete')
+    return sent(await qbo.delete(operation.entity, ref, { requestId: operation.requestId }));
   throw new PermanentError(`unsupported operation ${operation.operation}`, { code: 'unsupported_operation' });
 }
+
+/**
+ * Faults that, on a void or delete of ours, may mean our own earlier send did it: no answer at all, or the client's
+ * in-process retry of a send that had landed meeting the result (a deleted target is 610, a voided one has a new
+ * SyncToken: 5010). The protocol reads the target before calling it a failure.
+ */
+const CHECK_TARGET_ON_FAULT = new Set(['qbo_610', 'qbo_5010', 'qbo_timeout', 'qbo_network']);
 
 /**
  * Runs one planned QBO write exactly once (DESIGN section 5): ledger check, atomic reserve with a lease,
@@ -202,13 +250,24 @@ export async function writeOnce(
       recovered = qboObject !== undefined;
     }
     try {
-      qboObject ??= await performWrite(context.qbo, { ...operation, requestId }, body, targetId);
+      if (!qboObject) {
+        const written = await performWrite(context.qbo, { ...operation, requestId }, body, targetId);
+        qboObject = written.object;
+        recovered = written.found;
+      }
     } catch (error) {
       // Our own earlier write, in-process (a lost response) or on redelivery: link it instead of parking.
       const code = classifyError(error).code;
-      if (operation.operation !== 'create' || !(PROBE_ON_FAULT.has(code) || UNKNOWN_OUTCOME.has(code))) throw error;
-      qboObject = await probeForEarlierWrite(context.qbo, operation);
-      if (!qboObject) throw error;
+      if (operation.operation !== 'create') {
+        if (!targetId || !CHECK_TARGET_ON_FAULT.has(code)) throw error;
+        const target = await readTarget(context.qbo, operation, targetId);
+        if (!('done' in target)) throw error;
+        qboObject = target.done;
+      } else {
+        if (!(PROBE_ON_FAULT.has(code) || UNKNOWN_OUTCOME.has(code))) throw error;
+        qboObject = await probeForEarlierWrite(context.qbo, operation);
+        if (!qboObject) throw error;
+      }
       recovered = true;
     }
   } catch (error) {

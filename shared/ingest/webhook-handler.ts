@@ -1,17 +1,19 @@
-import type { Request, Response } from '@google-cloud/functions-framework';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuditRecord } from '../../schemas/audit-record.schema';
-import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import type { Validators } from '../../schemas/validators';
 import { PermanentError, classifyError } from '../errors';
 import type { MessagePublisher } from '../messaging/publisher';
 import { entityTopicName, publishEntityEvent } from '../messaging/entity-events';
 import type { Logger } from '../observability/logger';
-import { createTtlCache } from '../runtime/ttl-cache';
 import { secretNames, type SecretStore } from '../secrets/secret-store';
 import type { AuditSink, TenantStore } from '../stores/ports';
 import { normalizeStripeEvent, readStripeEventEnvelope, type StripeEventEnvelope } from './normalize';
 import { parseWebhookSecrets, verifyStripeSignature } from './stripe-signature';
 import { webhookError, webhookReceipt, type WebhookReply } from './webhook-replies';
+import { createWebhookSecretReader } from './webhook-secrets';
+import { createWebhookTenantResolver, type WebhookSkipReason } from './webhook-tenants';
+
+export { CONNECT_PLATFORM_AUDIT_TENANT } from './webhook-tenants';
 
 export const WEBHOOK_FUNCTION_NAME = 'stripe-webhook';
 
@@ -24,15 +26,23 @@ export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
  */
 export const CONNECT_WEBHOOK_SECRET_NAME = 'stripe-connect-webhook-secret';
 
-/** The audit `tenantId` for a Connect event that names no account (a platform event sent to the Connect endpoint). */
-export const CONNECT_PLATFORM_AUDIT_TENANT = 'connect-platform';
-
 const TENANT_ROUTE = /^\/([a-z0-9][a-z0-9-]{0,62})\/?$/;
+
+/** One request as the webhook server read it: the body is complete, within the limit, and never decompressed. */
+export interface WebhookRequest {
+  method: string;
+  /** The URL path without its query. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer;
+}
+
+export type StripeWebhookHandler = (request: WebhookRequest) => Promise<WebhookReply>;
 
 export interface StripeWebhookDeps {
   publisher: MessagePublisher;
   secrets: SecretStore;
-  tenants: TenantStore;
+  tenants: Pick<TenantStore, 'get' | 'list'>;
   audit: AuditSink;
   logger: Logger;
   validators: Validators;
@@ -48,15 +58,12 @@ export interface StripeWebhookDeps {
   cacheTtlMs?: number;
 }
 
-/** Entries beyond this are dropped: forged tenant ids must not grow an instance's memory. */
-const MAX_CACHED_ENTRIES = 10_000;
-
 /** A failed signature re-reads its secret at most this often: forged requests must not hammer Secret Manager. */
 const SECRET_RECHECK_MS = 5_000;
 
 type Route = { kind: 'tenant'; tenantId: string } | { kind: 'connect' };
 
-type SkipReason = 'unknown_tenant' | 'tenant_disabled' | 'livemode_mismatch' | 'unhandled_type' | 'invalid_message';
+type SkipReason = WebhookSkipReason;
 
 function routeOf(path: string): Route | undefined {
   if (path === '/' || path === '') return { kind: 'connect' };
@@ -64,20 +71,9 @@ function routeOf(path: string): Route | undefined {
   return match?.[1] === undefined ? undefined : { kind: 'tenant', tenantId: match[1] };
 }
 
-function headerValue(req: Request, name: string): string | undefined {
+function headerValue(req: WebhookRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
-}
-
-function bodySize(req: Request): number {
-  if (req.rawBody) return req.rawBody.length;
-  const declared = Number(headerValue(req, 'content-length'));
-  return Number.isFinite(declared) ? declared : 0;
-}
-
-function send(res: Response, reply: WebhookReply): void {
-  if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) res.set(name, value);
-  res.status(reply.status).json(reply.body);
 }
 
 /**
@@ -87,12 +83,21 @@ function send(res: Response, reply: WebhookReply): void {
  * 4xx (nothing published, nothing audited: an unauthenticated caller must not be able to write audit rows), events
  * we deliberately ignore are 200 with an audit row, and any failure to publish or record is 503.
  */
-export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Request, res: Response) => Promise<void> {
+export function createStripeWebhookHandler(deps: StripeWebhookDeps): StripeWebhookHandler {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
   const cacheTtlMs = deps.cacheTtlMs ?? 60_000;
   const clock = () => deps.now().getTime();
-  const secretCache = createTtlCache<string>({ ttlMs: cacheTtlMs, maxEntries: MAX_CACHED_ENTRIES, now: clock });
-  const tenantCache = createTtlCache<TenantSettings>({ ttlMs: cacheTtlMs, maxEntries: MAX_CACHED_ENTRIES, now: clock });
+  const secrets = createWebhookSecretReader({ secrets: deps.secrets, ttlMs: cacheTtlMs, now: clock });
+  const tenants = createWebhookTenantResolver({
+    tenants: deps.tenants,
+    ttlMs: cacheTtlMs,
+    now: clock,
+    onAmbiguous: (account, livemode, tenantIds) =>
+      deps.logger.error(
+        { account, livemode, tenantIds, reason: 'ambiguous_account' },
+        'two tenants claim one Stripe account and mode; fix their settings',
+      ),
+  });
 
   async function audit(
     tenantId: string,
@@ -143,25 +148,11 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
     return webhookReceipt({ outcome: 'skipped', eventId: envelope.id, reason });
   }
 
-  async function resolveTenant(
-    route: Route,
-    envelope: StripeEventEnvelope,
-  ): Promise<{ tenant: TenantSettings } | { unknown: string }> {
-    if (route.kind === 'tenant') {
-      const tenantId = route.tenantId;
-      const tenant = await tenantCache.get(`tenant:${tenantId}`, () => deps.tenants.get(tenantId));
-      return tenant ? { tenant } : { unknown: tenantId };
-    }
-    const account = envelope.account;
-    if (account === undefined) return { unknown: CONNECT_PLATFORM_AUDIT_TENANT };
-    const tenant = await tenantCache.get(`account:${account}`, () => deps.tenants.findByStripeAccount(account));
-    return tenant ? { tenant } : { unknown: account };
-  }
-
-  async function handle(req: Request, receivedAt: Date): Promise<WebhookReply> {
+  async function handle(req: WebhookRequest, receivedAt: Date): Promise<WebhookReply> {
     if (req.method !== 'POST')
       return webhookError(405, 'method_not_allowed', 'only POST is accepted', { Allow: 'POST' });
-    if (bodySize(req) > maxBodyBytes)
+    // The server stops reading at the limit (webhook-server.ts); this keeps the handler safe on its own.
+    if (req.rawBody.length > maxBodyBytes)
       return webhookError(413, 'payload_too_large', `the body exceeds ${maxBodyBytes} bytes`);
     const route = routeOf(req.path);
     if (!route) return webhookError(404, 'not_found', 'POST / (Connect) or POST /{tenantId}');
@@ -171,17 +162,23 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
     const signatureHeader = headerValue(req, 'stripe-signature');
     if (signatureHeader === undefined || signatureHeader.trim() === '')
       return webhookError(400, 'signature_missing', 'the Stripe-Signature header is missing');
-    // No secret means nobody can have signed for this route: the same answer as a forged signature, so the
-    // response does not reveal which tenant ids exist.
+    // No secret (or one this function may not read) means nobody can have signed for this route: the same answer,
+    // body and cost as a forged signature for a real tenant, so the response does not reveal which tenants exist.
     const verify = async (maxAgeMs?: number) => {
-      const secrets = parseWebhookSecrets(
-        await secretCache.get(secretName, () => deps.secrets.read(secretName), maxAgeMs),
+      const stored = await secrets.read(secretName, maxAgeMs);
+      const check = verifyStripeSignature(
+        req.rawBody,
+        signatureHeader,
+        parseWebhookSecrets(stored),
+        receivedAt.getTime(),
       );
-      return verifyStripeSignature(req.rawBody ?? Buffer.alloc(0), signatureHeader, secrets, receivedAt.getTime());
+      return { check, hadSecret: stored !== undefined };
     };
-    let verified = await verify();
-    // The secret may have been rolled (or the tenant connected) since this instance cached it.
-    if (!verified.ok && verified.reason === 'signature_invalid') verified = await verify(SECRET_RECHECK_MS);
+    let attempt = await verify();
+    // The secret may have been rolled since this instance cached it.
+    if (!attempt.check.ok && attempt.check.reason === 'signature_invalid' && attempt.hadSecret)
+      attempt = await verify(SECRET_RECHECK_MS);
+    const verified = attempt.check;
     if (!verified.ok) {
       deps.logger.warn({ reason: verified.reason, route: route.kind }, 'stripe webhook refused');
       if (verified.reason === 'malformed_json') return webhookError(400, 'malformed_json', 'the body is not JSON');
@@ -192,8 +189,14 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
     if (!read.ok) return webhookError(400, 'malformed_event', read.problems.join('; ').slice(0, 500));
     const { envelope } = read;
 
-    const resolved = await resolveTenant(route, envelope);
-    if ('unknown' in resolved) return skip(resolved.unknown, envelope, 'unknown_tenant');
+    const resolved =
+      route.kind === 'tenant'
+        ? await tenants.forTenantRoute(route.tenantId, envelope)
+        : await tenants.forConnect(envelope);
+    if (resolved.kind === 'skip')
+      return skip(resolved.auditTenantId, envelope, resolved.reason, {
+        ...(resolved.detail !== undefined ? { detail: resolved.detail } : {}),
+      });
     const { tenant } = resolved;
     if (!tenant.enabled) return skip(tenant.tenantId, envelope, 'tenant_disabled');
     // A test-mode event for a live tenant (or the reverse) must never reach that tenant's books.
@@ -234,7 +237,7 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
     return webhookReceipt({ outcome: 'published', eventId: event.eventId });
   }
 
-  return async (req, res) => {
+  return async (req) => {
     const receivedAt = deps.now();
     let reply: WebhookReply;
     try {
@@ -250,6 +253,6 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps): (req: Reque
           ? webhookError(503, 'unavailable', 'the event could not be recorded; retry later')
           : webhookError(500, 'internal', 'the event could not be processed; retry later');
     }
-    send(res, reply);
+    return reply;
   };
 }

@@ -5,6 +5,8 @@
 export type WebhookErrorCode =
   | 'method_not_allowed'
   | 'payload_too_large'
+  | 'unsupported_encoding'
+  | 'request_timeout'
   | 'not_found'
   | 'signature_missing'
   | 'signature_invalid'

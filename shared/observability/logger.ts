@@ -1,47 +1,15 @@
 import pino from 'pino';
+import { redactDeep, redactString } from './redact';
+import { serializeError } from './serialize-error';
 import type { Logger, DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
 
 /**
- * Keys that may hold a secret or personal data. Our code logs external ids only; this list is the safety net
- * for an object logged by mistake (a Stripe customer, a token response, an HTTP header bag).
+ * Everything logged passes through redactDeep (redact.ts): sensitive keys at any depth, email- and token-shaped
+ * strings anywhere, and errors reduced to their codes by serializeError. pino's own `redact` paths cannot express
+ * "at any depth" (a Stripe event nests `billing_details` three levels down), which is why they are not used.
  */
-export const REDACTED_PATHS = [
-  'access_token',
-  'refresh_token',
-  'accessToken',
-  'refreshToken',
-  'id_token',
-  'client_secret',
-  'clientSecret',
-  'authorization',
-  'Authorization',
-  'secret',
-  'password',
-  'email',
-  'name',
-  'phone',
-  'address',
-  'DisplayName',
-  'PrimaryEmailAddr',
-  '*.access_token',
-  '*.refresh_token',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.authorization',
-  '*.Authorization',
-  '*.secret',
-  '*.email',
-  '*.name',
-  '*.phone',
-  '*.address',
-  '*.DisplayName',
-  '*.PrimaryEmailAddr',
-  'headers.authorization',
-  'headers["stripe-signature"]',
-];
-
 const SEVERITY: Record<string, string> = {
   trace: 'DEBUG',
   debug: 'DEBUG',
@@ -65,9 +33,25 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       messageKey: 'message',
       base: { function: options.functionName },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: {
         level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: label }),
+        bindings: (bindings) => redactDeep(bindings) as Record<string, unknown>,
+        log: (object) => redactDeep(object) as Record<string, unknown>,
+      },
+      // Errors are already plain after redactDeep; this catches one passed where the formatter does not look.
+      serializers: { err: (value: unknown) => (value instanceof Error ? serializeError(value) : value) },
+      hooks: {
+        // The message text too: `logger.warn({…}, \`… ${something}\`)` must not carry an email or a token.
+        // An error logged alone would make its message the line's message: log it by its codes instead.
+        logMethod(args, method) {
+          const [first, ...rest] = args as unknown[];
+          const spread =
+            first instanceof Error
+              ? [{ err: first }, typeof rest[0] === 'string' ? rest[0] : `error ${serializeError(first).type}`]
+              : args;
+          const cleaned = spread.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg));
+          return method.apply(this, cleaned as Parameters<typeof method>);
+        },
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

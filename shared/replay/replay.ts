@@ -7,17 +7,20 @@ import { normalizeStripeEvent } from '../ingest/normalize';
 import type { MessagePublisher } from '../messaging/publisher';
 import { publishEntityEvent } from '../messaging/entity-events';
 import type { Logger } from '../observability/logger';
-import type { AuditSink, Ledger, ReviewQueue, SyncStateStore, TenantStore } from '../stores/ports';
+import type { AuditSink, Ledger, ReviewQueue, SyncStateStore, TenantStore, WaitList } from '../stores/ports';
 import { ledgerKeyOf, POSTING_EVENT_TYPES } from '../catalogue/event-catalogue';
+import type { QboTokenHealth } from '../qbo/auth/token-health';
 import type { StripeApiClient } from '../stripe/ports';
 import { isHandledEventType } from '../stripe/event-types';
+import { sweepWaits } from './wait-sweep';
 
 /**
  * Replay (DESIGN section 8): per tenant, list Stripe events since the stored cursor (minus an hour, because an
  * event can become visible in the list a little after its `created`), at most 30 days back (Stripe keeps events
  * that long), and republish those whose owning object is not `posted` in the ledger. Items parked for
- * `settings_incomplete`/`auth` are republished first, once the tenant can take them. Idempotent: the cursor remembers which events of
- * the overlap window it already handled, and the ledger says what is done, so a second run publishes nothing.
+ * `settings_incomplete`/`auth` are republished first, once the tenant can take them, then the dependency wait-list is
+ * swept (wait-sweep.ts). Idempotent: the cursor remembers which events of the overlap window it already handled, and
+ * the ledger says what is done, so a second run publishes nothing.
  */
 
 export const REPLAY_OVERLAP_SECONDS = 3600;
@@ -53,6 +56,7 @@ export interface ReplayDeps {
   ledger: Ledger;
   syncState: SyncStateStore;
   reviewQueue: ReviewQueue;
+  waitList: WaitList;
   publisher: MessagePublisher;
   audit: AuditSink;
   validators: Pick<Validators, 'normalizedEvent'>;
@@ -60,6 +64,11 @@ export interface ReplayDeps {
   logger: Logger;
   topicPrefix: string;
   now: () => Date;
+  /**
+   * The daily check of each tenant's QBO connection (QboAccess.upkeep): refreshes a refresh token nearing expiry,
+   * which nothing else does for an idle tenant, and records the days left. Absent where replay holds no QBO access.
+   */
+  qboTokenUpkeep?: (tenant: TenantSettings) => Promise<QboTokenHealth>;
 }
 
 async function postedOperations(ledger: Ledger, tenantId: string): Promise<Map<string, Set<string>>> {
@@ -113,6 +122,7 @@ export async function runReplay(deps: ReplayDeps, command: ReplayCommand): Promi
       return { ...emptySummary(tenant.tenantId), failed: 1 };
     });
     summaries.push(summary);
+    await upkeepQboConnection(deps, tenant);
     deps.logger.info({ ...summary }, 'replay summary');
     await deps.audit
       .record({
@@ -166,8 +176,12 @@ async function replayTenant(deps: ReplayDeps, tenant: TenantSettings, command: R
   // First what waits in the review queue: it needs nothing from Stripe, so a Stripe outage (or a missing key)
   // must not keep a reconnected tenant's parked items waiting for the next tick.
   summary.parked = await republishParked(deps, tenant, log);
+  // The Stripe client is built once, and only if the sweep or the listing needs it.
+  let client: Promise<StripeApiClient> | undefined;
+  const stripeClient = () => (client ??= deps.stripeFor(tenant));
+  await sweepTenantWaits(deps, tenant, stripeClient, command, log);
   const posted = await postedOperations(deps.ledger, tenant.tenantId);
-  const stripe = await deps.stripeFor(tenant);
+  const stripe = await stripeClient();
   const receivedAt = runStartedAt.toISOString();
   // Only types whose recipe can post: the rest would be skipped by the consumer anyway. (Stripe takes at most 20
   // types per list; the catalogue test keeps the list under that.)
@@ -216,6 +230,53 @@ async function replayTenant(deps: ReplayDeps, tenant: TenantSettings, command: R
   }
 
   return summary;
+}
+
+/** The wait sweep's figures go to the log and an audit row of their own (the replay summary keeps its shape). */
+async function sweepTenantWaits(
+  deps: ReplayDeps,
+  tenant: TenantSettings,
+  stripe: () => Promise<StripeApiClient>,
+  command: ReplayCommand,
+  log: Logger,
+): Promise<void> {
+  const sweep = await sweepWaits({ ...deps, stripe }, tenant);
+  if (Object.values(sweep).every((count) => count === 0)) return;
+  log.info({ ...sweep }, 'replay: dependency waits swept');
+  await deps.audit
+    .record({
+      schemaVersion: 1,
+      recordId: `replay:${tenant.tenantId}:${command.requestedAt}:waits`,
+      recordedAt: deps.now().toISOString(),
+      tenantId: tenant.tenantId,
+      function: deps.functionName,
+      outcome: 'progress',
+      reason: 'wait_sweep',
+      source: 'replay',
+      detail: JSON.stringify(sweep),
+    })
+    .catch(() => undefined);
+}
+
+/**
+ * Keeps an idle tenant's QBO connection alive (its refresh token expires ~101 days after the last refresh). Never
+ * fails the replay: a connection Intuit refuses marks the tenant needs_reauth (a QBO auth failure, the one kind
+ * that may), anything else is reported in the health record and tried again tomorrow.
+ */
+async function upkeepQboConnection(deps: ReplayDeps, tenant: TenantSettings): Promise<void> {
+  if (!deps.qboTokenUpkeep || tenant.status === 'needs_reauth') return;
+  try {
+    const health = await deps.qboTokenUpkeep(tenant);
+    if (health.problem === 'invalid_grant') {
+      await deps.tenants.setStatus(tenant.tenantId, 'needs_reauth', 'invalid_grant');
+      deps.logger.error(
+        { tenantId: tenant.tenantId, reason: 'needs_reauth', failureClass: 'auth' },
+        'replay: QBO refused the stored refresh token',
+      );
+    }
+  } catch (error) {
+    deps.logger.warn({ tenantId: tenant.tenantId, reason: classifyError(error).code }, 'replay: QBO upkeep failed');
+  }
 }
 
 /** Items parked because settings were incomplete or auth had lapsed go through the pipeline again. */

@@ -4,8 +4,16 @@ import { runBackfill, type BackfillDeps } from '../backfill/backfill';
 import { createDryRunPlanner } from '../backfill/dry-run-plans';
 import type { Config } from '../config/config';
 import { createEntityConsumer, type EntityConsumer, type StripeReader } from '../consumers/entity-consumer';
+import { pushAuthFromEnv, type PushAuthenticator } from '../consumers/push-auth';
 import type { QboWriter } from '../consumers/qbo-port';
-import { createStripeWebhookHandler, WEBHOOK_FUNCTION_NAME } from '../ingest/webhook-handler';
+import type { Server } from 'node:http';
+import { createPublicServer } from '../ingest/public-server';
+import {
+  createStripeWebhookHandler,
+  DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+  WEBHOOK_FUNCTION_NAME,
+  type StripeWebhookHandler,
+} from '../ingest/webhook-handler';
 import { ENTITY_CONSUMER, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import { createCommandHandler } from '../replay/command-handler';
@@ -22,7 +30,9 @@ import { runReplay, type ReplayDeps } from '../replay/replay';
 import type { Stores } from '../stores/ports';
 import { createStripeClientFactory } from '../stripe/client';
 import type { HttpHandler } from './lazy-handler';
-import { createQboAccess, intuitApiBase, type QboAccess } from './qbo-access';
+import { createQboAccess, intuitApiBase, qboOAuthClientFromSecret, type QboAccess } from './qbo-access';
+import type { QboOAuthEndpoints } from '../qbo/auth/intuit-oauth-client';
+import { createQboConnectCallbackHandler } from '../qbo/auth/connect-callback';
 import { buildRuntime, type Runtime } from './runtime';
 import { createStripeReader } from './stripe-reader';
 
@@ -36,6 +46,7 @@ import { createStripeReader } from './stripe-reader';
 export const REPLAY_FUNCTION_NAME = 'replay';
 export const BACKFILL_FUNCTION_NAME = 'backfill';
 export const CONSOLE_FUNCTION_NAME = 'console';
+export const QBO_CONNECT_FUNCTION_NAME = 'qbo-connect';
 
 /** What the webhook is built from. */
 export type WebhookParts = Pick<Runtime, 'publisher' | 'secrets' | 'audit' | 'logger' | 'validators' | 'now'> & {
@@ -47,9 +58,11 @@ export interface WebhookOptions {
   /** The function's own logger where several functions share one runtime (the local stack). */
   logger?: Logger;
   cacheTtlMs?: number;
+  /** How long the body may take to arrive (10 s by default). */
+  bodyTimeoutMs?: number;
 }
 
-export function composeWebhookHandler(runtime: WebhookParts, options: WebhookOptions = {}): HttpHandler {
+export function composeWebhookHandler(runtime: WebhookParts, options: WebhookOptions = {}): StripeWebhookHandler {
   return createStripeWebhookHandler({
     publisher: runtime.publisher,
     secrets: runtime.secrets,
@@ -61,6 +74,39 @@ export function composeWebhookHandler(runtime: WebhookParts, options: WebhookOpt
     now: runtime.now,
     ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
   });
+}
+
+/**
+ * The webhook on its own bounded HTTP server (ingest/public-server.ts), as it is deployed (a Cloud Run service
+ * running `node dist/functions/stripe-webhook.js`) and as the local stack, the benchmark and the tests serve it.
+ */
+export function composeWebhookServer(runtime: WebhookParts, options: WebhookOptions = {}): Server {
+  const handle = composeWebhookHandler(runtime, options);
+  return createPublicServer(handle, {
+    maxBodyBytes: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
+  });
+}
+
+/**
+ * The `qbo-connect` service: Intuit's https redirect for production connects (shared/qbo/auth/connect-flow.ts), on
+ * the same bounded server as the webhook. GET only, so any body is refused.
+ */
+export function composeQboConnectServer(
+  runtime: Pick<Runtime, 'secrets' | 'logger' | 'now'> & {
+    stores: Pick<Stores, 'syncState'>;
+    config: Pick<Config, 'qboEnvironment'>;
+  },
+  options: { oauthEndpoints?: Partial<QboOAuthEndpoints>; logger?: Logger } = {},
+): Server {
+  const handle = createQboConnectCallbackHandler({
+    syncState: runtime.stores.syncState,
+    secrets: runtime.secrets,
+    oauth: () => qboOAuthClientFromSecret(runtime.secrets, runtime.config.qboEnvironment, options.oauthEndpoints),
+    logger: options.logger ?? runtime.logger,
+    now: () => runtime.now().getTime(),
+  });
+  return createPublicServer(handle, { maxBodyBytes: 0 });
 }
 
 /** What a consumer, replay and backfill are built from. */
@@ -82,9 +128,14 @@ export interface ConsumerOptions {
   instanceId?: string;
   maxDeliveryAttempts?: number;
   leaseMs?: number;
+  /**
+   * Who may push: the deployed consumer's OIDC verifier (pushAuthFromEnv), or, in the local stack only, the
+   * emulator's unauthenticated pushes. Required: there is no default to fall back on.
+   */
+  pushAuth: PushAuthenticator;
 }
 
-export function composeConsumer(runtime: HandlerParts, entity: Entity, options: ConsumerOptions = {}): EntityConsumer {
+export function composeConsumer(runtime: HandlerParts, entity: Entity, options: ConsumerOptions): EntityConsumer {
   const stripe = options.stripe === null ? undefined : (options.stripe ?? createStripeReader(runtime));
   return createEntityConsumer({
     entity,
@@ -99,6 +150,7 @@ export function composeConsumer(runtime: HandlerParts, entity: Entity, options: 
     ...(stripe ? { stripe } : {}),
     now: runtime.now,
     instanceId: options.instanceId ?? randomUUID().slice(0, 8),
+    pushAuth: options.pushAuth,
     ...(options.maxDeliveryAttempts !== undefined ? { maxDeliveryAttempts: options.maxDeliveryAttempts } : {}),
     ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
   });
@@ -115,15 +167,20 @@ function qboWriters(runtime: HandlerParts, options: ConsumerOptions): (tenant: T
 
 export function composeReplayHandler(
   runtime: HandlerParts,
-  options: { logger?: Logger } & Partial<Pick<ReplayDeps, 'stripeFor'>> = {},
+  options: { logger?: Logger; qboAccess?: QboAccess } & Partial<Pick<ReplayDeps, 'stripeFor'>> = {},
 ): HttpHandler {
   const logger = options.logger ?? runtime.logger;
+  // Replay keeps idle tenants' QBO connections alive (QboAccess.upkeep): Intuit's OAuth, or the stack's simulator.
+  const qboAccess =
+    options.qboAccess ??
+    createQboAccess({ runtime, baseUrl: runtime.config.qboBaseUrl ?? intuitApiBase(runtime.config.qboEnvironment) });
   const deps: ReplayDeps = {
     functionName: REPLAY_FUNCTION_NAME,
     tenants: runtime.stores.tenants,
     ledger: runtime.stores.ledger,
     syncState: runtime.stores.syncState,
     reviewQueue: runtime.stores.reviewQueue,
+    waitList: runtime.stores.waits,
     publisher: runtime.publisher,
     audit: runtime.audit,
     validators: runtime.validators,
@@ -131,6 +188,7 @@ export function composeReplayHandler(
     logger,
     topicPrefix: runtime.config.topicPrefix,
     now: runtime.now,
+    qboTokenUpkeep: (tenant) => qboAccess.upkeep(tenant),
   };
   return createCommandHandler({
     functionName: REPLAY_FUNCTION_NAME,
@@ -227,11 +285,17 @@ export function composeConsole(runtime: ConsoleParts, options: ConsoleOptions): 
  * configuration error answers 500 with a log line instead of failing the module load).
  */
 export const deployedFunctions = {
-  async stripeWebhook(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
-    return composeWebhookHandler(await buildRuntime(WEBHOOK_FUNCTION_NAME, env));
+  async stripeWebhook(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; runtime: Runtime }> {
+    const runtime = await buildRuntime(WEBHOOK_FUNCTION_NAME, env);
+    return { server: composeWebhookServer(runtime), runtime };
+  },
+  async qboConnect(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; runtime: Runtime }> {
+    const runtime = await buildRuntime(QBO_CONNECT_FUNCTION_NAME, env);
+    return { server: composeQboConnectServer(runtime), runtime };
   },
   async consumer(entity: Entity, env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
-    return composeConsumer(await buildRuntime(ENTITY_CONSUMER[entity], env), entity).handle;
+    const pushAuth = pushAuthFromEnv(env);
+    return composeConsumer(await buildRuntime(ENTITY_CONSUMER[entity], env), entity, { pushAuth }).handle;
   },
   async replay(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
     return composeReplayHandler(await buildRuntime(REPLAY_FUNCTION_NAME, env));

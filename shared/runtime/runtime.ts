@@ -74,7 +74,7 @@ export async function buildRuntime(
   const secrets =
     overrides.secrets ??
     (config.secrets === 'secret-manager'
-      ? new SecretManagerSecretStore(new SecretManagerServiceClient(), config.googleCloudProject ?? '')
+      ? new SecretManagerSecretStore(new SecretManagerServiceClient(), config.googleCloudProject ?? '', logger)
       : new LocalFileSecretStore(config.secretsDir));
   const validators = createValidators();
   const audit = new PubSubAuditSink(publisher, validators, config.topicPrefix, logger);

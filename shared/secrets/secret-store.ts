@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import type { Logger } from '../observability/logger';
 
 /**
  * Secrets have one name everywhere (DESIGN section 9): in Secret Manager and as files under `.local/secrets/<name>`
@@ -11,7 +12,21 @@ export interface SecretStore {
   read(name: string): Promise<string | undefined>;
   /** Stores a new version (Secret Manager) or replaces the file atomically (local). */
   write(name: string, value: string): Promise<void>;
+  /**
+   * For a secret rewritten often (`qbo-tokens-*`: every refresh, ~24 a day): write, then destroy every version
+   * older than the previous one, best effort. Stores without versions (local files, test doubles) omit it and
+   * callers fall back to `write`.
+   */
+  rotate?(name: string, value: string): Promise<void>;
 }
+
+/**
+ * Versions a rotation keeps: the new one, and the previous one, which an instance that read it a moment ago may
+ * still hold (Intuit honours the previous refresh token for 24 h after issuing a new one).
+ */
+export const ROTATION_KEEPS_VERSIONS = 2;
+/** A long backlog (a deployment from before rotation pruned) drains over several refreshes, each one bounded. */
+export const MAX_VERSIONS_DESTROYED_PER_ROTATION = 50;
 
 export const secretNames = {
   stripeWebhookSecret: (tenantId: string) => `stripe-webhook-secret-${tenantId}`,
@@ -45,12 +60,17 @@ export class LocalFileSecretStore implements SecretStore {
     await writeFile(temporary, value, { mode: 0o600 });
     await rename(temporary, target);
   }
+
+  rotate(name: string, value: string): Promise<void> {
+    return this.write(name, value);
+  }
 }
 
 export class SecretManagerSecretStore implements SecretStore {
   constructor(
     private readonly client: SecretManagerServiceClient,
     private readonly projectId: string,
+    private readonly logger?: Logger,
   ) {}
 
   async read(name: string): Promise<string | undefined> {
@@ -74,5 +94,33 @@ export class SecretManagerSecretStore implements SecretStore {
       parent: `projects/${this.projectId}/secrets/${name}`,
       payload: { data: Buffer.from(value, 'utf8') },
     });
+  }
+
+  /**
+   * Without this every refresh leaves a version behind for good (~24 a day per tenant), each a live copy of a
+   * refresh token and a line on the bill. Needs `secretmanager.versions.list` and `.destroy` on the secret
+   * (infra/secrets.tf grants exactly add, list and destroy on qbo-tokens-*). A failure to prune is logged, never
+   * thrown: the new pair is stored, and the next rotation tries again.
+   */
+  async rotate(name: string, value: string): Promise<void> {
+    await this.write(name, value);
+    try {
+      const parent = `projects/${this.projectId}/secrets/${name}`;
+      const [versions] = await this.client.listSecretVersions({
+        parent,
+        filter: 'state:ENABLED OR state:DISABLED',
+      });
+      const numbered = versions
+        .map((version) => ({ name: version.name ?? '', n: Number((version.name ?? '').split('/').pop()) }))
+        .filter((version) => version.name !== '' && Number.isInteger(version.n))
+        .sort((a, b) => b.n - a.n);
+      const stale = numbered.slice(
+        ROTATION_KEEPS_VERSIONS,
+        ROTATION_KEEPS_VERSIONS + MAX_VERSIONS_DESTROYED_PER_ROTATION,
+      );
+      for (const version of stale) await this.client.destroySecretVersion({ name: version.name });
+    } catch (error) {
+      this.logger?.warn({ secretName: name, reason: 'secret_prune_failed', err: error }, 'old secret versions kept');
+    }
   }
 }

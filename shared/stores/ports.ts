@@ -125,6 +125,42 @@ export interface ReviewQueue {
   setStatus(reviewId: string, status: ReviewStatus, now: string): Promise<void>;
 }
 
+/**
+ * An event waiting for an object another consumer owns (DESIGN section 7, `waiting`): acknowledged, kept here until
+ * that object's create commits and republishes it. One record per tenant, dependency and event, however often the
+ * event is delivered.
+ */
+export interface DependencyWait {
+  tenantId: string;
+  /** What it waits for, as the plan names it: `<kind>:<stripe id>` (`customer:cus_…`, `invoice:in_…`). */
+  dependency: string;
+  eventId: string;
+  /** The waiting normalized event as it was delivered: republished as a new message once the dependency is posted. */
+  event: object;
+  /** When the event first waited for this dependency; the business limit counts from here. */
+  since: string;
+  /** When the dependency was last asked for (the same on every wait of it); absent while it has not been. */
+  requestedAt?: string;
+}
+
+/** The durable wait-list (DESIGN section 7): who waits for which dependency. */
+export interface WaitList {
+  /**
+   * Records the wait (a repeat keeps its `since`) and says whether this caller is the one to ask for the dependency:
+   * yes when no wait for it has a request recorded, in which case the request is recorded now, atomically, so that
+   * of many waiters of one dependency one asks.
+   */
+  add(wait: Omit<DependencyWait, 'since' | 'requestedAt'>, now: string): Promise<{ request: boolean }>;
+  /** Stamps every wait of the dependency with a request made now; `null` takes back a request that failed. */
+  setRequested(tenantId: string, dependency: string, requestedAt: string | null): Promise<void>;
+  /** The waits of one dependency, oldest first. */
+  waiters(tenantId: string, dependency: string): Promise<DependencyWait[]>;
+  /** Drops those waits; with the last wait of a dependency goes its request, so a later wait asks again. */
+  remove(tenantId: string, dependency: string, eventIds: readonly string[]): Promise<void>;
+  /** Every wait of a tenant, oldest first (replay's sweep). */
+  list(tenantId: string): Promise<DependencyWait[]>;
+}
+
 /** Where audit and link records go: Pub/Sub topics in every environment (BigQuery subscriptions load them). */
 export interface AuditSink {
   record(record: AuditRecord): Promise<void>;
@@ -136,5 +172,6 @@ export interface Stores {
   ledger: Ledger;
   syncState: SyncStateStore;
   reviewQueue: ReviewQueue;
+  waits: WaitList;
   close(): Promise<void>;
 }

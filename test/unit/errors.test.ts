@@ -11,7 +11,8 @@ describe('classifyError', () => {
   it.each([
     [{ code: 14, message: 'UNAVAILABLE' }, 'retryable'],
     [{ code: 4, message: 'DEADLINE_EXCEEDED' }, 'retryable'],
-    [{ code: 16, message: 'UNAUTHENTICATED' }, 'auth'],
+    // GCP's UNAUTHENTICATED is our credentials failing, not the tenant's QBO connection (#17 item 7).
+    [{ code: 16, message: 'UNAUTHENTICATED' }, 'retryable'],
     [Object.assign(new Error('socket'), { code: 'ECONNRESET' }), 'retryable'],
     [Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'retryable'],
     [{ type: 'StripeRateLimitError', statusCode: 429, message: 'rate' }, 'retryable'],

@@ -11,6 +11,10 @@ import { parseStoredTokens, storedTokensFrom, writeStoredTokens } from '../../qb
 import { LocalFileSecretStore, SecretManagerSecretStore, secretNames } from '../../secrets/secret-store';
 import type { SecretStore } from '../../secrets/secret-store';
 import { CONNECT_QBO } from '../command-specs';
+import { awaitConnectFlow, openConnectFlow } from '../../qbo/auth/connect-flow';
+import { QboAuthError } from '../../qbo/faults';
+import { buildRuntime } from '../../runtime/runtime';
+import type { SyncStateStore } from '../../stores/ports';
 import type { CliIo } from '../io';
 import { UsageError } from '../io';
 import { parseCommand } from '../spec';
@@ -18,12 +22,18 @@ import { parseCommand } from '../spec';
 /**
  * `stripe-qbo connect-qbo --tenant ID [--disconnect] [--oauth-base URL]`
  *
- * Connect: Intuit's authorization-code flow with a callback on localhost. The OAuth app comes from the
- * `qbo-oauth-client` secret (`{"clientId","clientSecret","redirectUri"?,"environment"?,"oauthBaseUrl"?}`); its
- * redirect URI must be registered with Intuit and point at localhost (default http://localhost:8765/callback).
- * The tokens and the realm id Intuit returns on the callback go to `qbo-tokens-<tenantId>`.
+ * Connect: Intuit's authorization-code flow. The OAuth app comes from the `qbo-oauth-client` secret
+ * (`{"clientId","clientSecret","redirectUri"?,"environment"?,"oauthBaseUrl"?}`); its redirect URI, registered with
+ * Intuit, decides where the callback is served:
+ *   - `https://…` (required by Intuit for production apps): the deployed `qbo-connect` service
+ *     (`terraform output qbo_connect_callback_url`). This command opens a flow in the store (its state, the tenant),
+ *     prints the consent URL and waits until the service has exchanged the code and stored the tokens.
+ *   - `http://localhost…` (sandbox apps, the simulator): this command serves the callback itself, as before.
+ * Either way a request carrying another state (a stale tab, someone else's redirect) is refused and the flow goes on
+ * waiting for its own. The tokens and the realm id Intuit returns go to `qbo-tokens-<tenantId>`.
  * Disconnect: revokes the grant at Intuit and overwrites the secret with a tombstone, so the token provider reports
- * the tenant as not connected (needs_reauth) instead of using tokens that no longer work.
+ * the tenant as not connected (needs_reauth) instead of using tokens that no longer work. A grant Intuit already
+ * considers dead (`invalid_grant`) is the goal reached; the tombstone is written whatever revoke answered.
  * `--oauth-base` (or `oauthBaseUrl`) points the flow at the QBO simulator, which serves Intuit's OAuth paths.
  */
 export interface ConnectQboDeps {
@@ -33,6 +43,9 @@ export interface ConnectQboDeps {
   openUrl?: (url: string) => void | Promise<void>;
   callbackTimeoutMs?: number;
   now?: () => number;
+  /** Where flows through the https callback are kept (sync state); the configured store by default. */
+  flows?: SyncStateStore;
+  pollMs?: number;
 }
 
 const DEFAULT_REDIRECT = 'http://localhost:8765/callback';
@@ -85,12 +98,14 @@ function awaitCallback(
       response.writeHead(404).end();
       return;
     }
-    const ok = url.searchParams.get('state') === state && url.searchParams.has('code');
+    const ours = url.searchParams.get('state') === state;
+    const ok = ours && url.searchParams.has('code');
     response.writeHead(ok ? 200 : 400, { 'content-type': 'text/plain; charset=utf-8' });
     response.end(ok ? 'QuickBooks connected. You can close this tab.' : 'QuickBooks connection failed.');
     if (ok) settle?.resolve(url.toString());
-    // A wrong state is someone else's redirect (CSRF) or a stale tab: refuse it.
-    else settle?.reject(new Error(`authorization failed: ${url.searchParams.get('error') ?? 'state mismatch'}`));
+    // Our state with an error: the person declined (or Intuit refused) this flow.
+    else if (ours) settle?.reject(new Error(`authorization failed: ${url.searchParams.get('error') ?? 'no code'}`));
+    // Another state is someone else's redirect (CSRF) or a stale tab: refused, and the flow keeps waiting for its own.
   });
   const timer = setTimeout(() => settle?.reject(new Error('timed out waiting for the QBO authorization')), timeoutMs);
   const close = () => {
@@ -126,14 +141,37 @@ export async function runConnectQbo(argv: string[], io: CliIo & ConnectQboDeps):
 
   if (values.disconnect) {
     const stored = parseStoredTokens(await secrets.read(secretNames.qboTokens(tenantId)));
-    if (stored) await oauth.revoke(stored.refresh_token);
+    let revokeFailure: string | undefined;
+    if (stored)
+      await oauth.revoke(stored.refresh_token).catch((error: unknown) => {
+        // invalid_grant: Intuit no longer honours the grant, which is what revoking is for.
+        if (!(error instanceof QboAuthError && error.code === 'invalid_grant'))
+          revokeFailure = (error as { code?: string }).code ?? 'revoke_failed';
+      });
+    // Written whatever revoke answered: the tokens must not be used again either way.
     await secrets.write(
       secretNames.qboTokens(tenantId),
       JSON.stringify({ revoked_at: new Date(now()).toISOString(), realmId: stored?.realmId ?? null }),
     );
     io.stdout(`tenant ${tenantId} disconnected from QBO${stored ? ` (realm ${stored.realmId})` : ''}`);
+    if (revokeFailure) {
+      io.stderr(
+        `Intuit did not confirm the revocation (${revokeFailure}); the tokens are forgotten here, but disconnect the app in QuickBooks too`,
+      );
+      return 1;
+    }
     return 0;
   }
+
+  const redirect = new URL(app.redirectUri);
+  const loopback = redirect.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(redirect.hostname);
+  if (redirect.protocol !== 'https:' && !loopback)
+    throw new UsageError(`the redirect URI must be https (or http://localhost for a sandbox app): ${app.redirectUri}`);
+  if (app.environment === 'production' && redirect.protocol !== 'https:')
+    throw new UsageError(
+      'Intuit requires an https redirect URI for production apps: set redirectUri in qbo-oauth-client to the qbo-connect callback (terraform output qbo_connect_callback_url)',
+    );
+  if (!loopback) return connectThroughCallbackService(tenantId, oauth, io, now);
 
   const state = randomBytes(16).toString('hex');
   const { listening, callback } = awaitCallback(app.redirectUri, state, io.callbackTimeoutMs ?? 5 * 60_000);
@@ -159,4 +197,49 @@ export async function runConnectQbo(argv: string[], io: CliIo & ConnectQboDeps):
     `tenant ${tenantId} connected to QBO realm ${issued.realmId}; if it was needs_reauth, run tenant activate ${tenantId}`,
   );
   return 0;
+}
+
+/**
+ * The production flow: the redirect goes to the deployed `qbo-connect` service, which shares the store with this
+ * command. The flow is opened here, completed there, and watched here until it closes.
+ */
+async function connectThroughCallbackService(
+  tenantId: string,
+  oauth: QboOAuthClient,
+  io: CliIo & ConnectQboDeps,
+  now: () => number,
+): Promise<number> {
+  const timeoutMs = io.callbackTimeoutMs ?? 10 * 60_000;
+  let flows = io.flows;
+  let close = async (): Promise<void> => undefined;
+  if (!flows) {
+    const runtime = await buildRuntime('cli-connect-qbo', { LOG_LEVEL: 'warn', ...io.env });
+    flows = runtime.stores.syncState;
+    close = () => runtime.close();
+  }
+  try {
+    const { state } = await openConnectFlow(flows, tenantId, { now: now(), ttlMs: timeoutMs });
+    const authorizeUrl = oauth.authorizeUri(state);
+    io.stdout(`Open this URL to connect tenant ${tenantId} to QuickBooks:\n${authorizeUrl}`);
+    await io.openUrl?.(authorizeUrl);
+    const flow = await awaitConnectFlow(flows, state, {
+      deadline: now() + timeoutMs,
+      now,
+      ...(io.pollMs !== undefined ? { pollMs: io.pollMs } : {}),
+    });
+    if (!flow) {
+      io.stderr('timed out waiting for the QBO authorization');
+      return 1;
+    }
+    if (flow.status !== 'connected' || !flow.realmId) {
+      io.stderr(`authorization failed: ${flow.failure ?? 'unknown'}`);
+      return 1;
+    }
+    io.stdout(
+      `tenant ${tenantId} connected to QBO realm ${flow.realmId}; if it was needs_reauth, run tenant activate ${tenantId}`,
+    );
+    return 0;
+  } finally {
+    await close();
+  }
 }

@@ -2,6 +2,7 @@ import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { AuthError } from '../../errors';
 import { parseStoredTokens } from '../../qbo/auth/token-provider';
 import { createQboClient } from '../../qbo/client/qbo-client';
+import { createRealmRateLimiter } from '../../qbo/client/rate-limiter';
 import { secretNames } from '../../secrets/secret-store';
 import { TENANT_CHECK } from '../command-specs';
 import type { OpsCommand, OpsContext } from '../ops-context';
@@ -140,6 +141,8 @@ async function storedTokenQbo(tenant: TenantSettings, context: OpsContext): Prom
   return createQboClient({
     baseUrl: context.env.QBO_BASE_URL ?? INTUIT_API_BASE[tenant.qbo.environment],
     realmId: tenant.qbo.realmId,
+    // Its own limiter: the check's queries count against the same per-realm throttle as the consumers'.
+    limiter: createRealmRateLimiter(),
     logger: context.logger,
     tokens: {
       getAccessToken: async () => tokens.access_token,

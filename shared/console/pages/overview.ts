@@ -1,4 +1,5 @@
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
+import type { QboTokenHealth } from '../../qbo/auth/token-health';
 import { dailyChart, type ChartDay } from '../chart';
 import type { Health } from '../health';
 import type { Counted, TenantCounts } from '../history/reader';
@@ -11,6 +12,8 @@ export interface TenantOverview {
   counts: TenantCounts | undefined;
   lastSyncAt: string | undefined;
   refreshTokenDays: number | undefined;
+  /** The daily QBO token check's record, when there is one. */
+  tokenHealth?: QboTokenHealth;
   openReview: number;
 }
 
@@ -35,7 +38,18 @@ export function healthLight(health: Health): SafeHtml {
     }`;
 }
 
-export function qboConnection(tenant: TenantSettings, refreshTokenDays: number | undefined): SafeHtml {
+const TOKEN_PROBLEM: Record<NonNullable<QboTokenHealth['problem']>, string> = {
+  not_connected: 'no tokens stored',
+  invalid_grant: 'Intuit refused the refresh token',
+  refresh_failed: 'the last refresh failed',
+};
+
+export function qboConnection(
+  tenant: TenantSettings,
+  refreshTokenDays: number | undefined,
+  tokenHealth: QboTokenHealth | undefined,
+  now: Date,
+): SafeHtml {
   const state =
     tenant.status === 'needs_reauth'
       ? html`<strong class="light red">needs reconnect</strong>`
@@ -46,7 +60,16 @@ export function qboConnection(tenant: TenantSettings, refreshTokenDays: number |
       : refreshTokenDays <= 0
         ? html`refresh token expired`
         : html`refresh token expires in ${refreshTokenDays} days`;
-  return html`${state}<br /><span class="muted">${tenant.qbo.environment} realm ${tenant.qbo.realmId}; ${token}</span>`;
+  const check = tokenHealth
+    ? html`<br /><span class="muted"
+          >checked
+          ${ago(tokenHealth.checkedAt, now)}${
+            tokenHealth.problem ? html`: <strong>${TOKEN_PROBLEM[tokenHealth.problem]}</strong>` : ''
+          }</span
+        >`
+    : '';
+  return html`${state}<br /><span class="muted">${tenant.qbo.environment} realm ${tenant.qbo.realmId}; ${token}</span
+    >${check}`;
 }
 
 export function countCells(counts: TenantCounts | undefined): SafeHtml[] {
@@ -99,7 +122,7 @@ export function overviewPage(
                 >${row.openReview ? html`<br /><a class="muted" href="/review?tenant=${row.tenant.tenantId}">${row.openReview} parked</a>` : ''}
               </th>
               <td>${healthLight(row.health)}</td>
-              <td>${qboConnection(row.tenant, row.refreshTokenDays)}</td>
+              <td>${qboConnection(row.tenant, row.refreshTokenDays, row.tokenHealth, ctx.now)}</td>
               <td>${ago(row.lastSyncAt, ctx.now)}</td>
               ${countCells(row.counts)}
             </tr>`,

@@ -54,7 +54,7 @@ export function tenantPage(ctx: PageContext, view: TenantView, links: LinkContex
       </section>
       <section class="card" aria-labelledby="qbo-h">
         <h2 id="qbo-h">QBO</h2>
-        ${qboConnection(tenant, view.refreshTokenDays)}
+        ${qboConnection(tenant, view.refreshTokenDays, view.tokenHealth, ctx.now)}
       </section>
       <section class="card" aria-labelledby="settings-h">
         <h2 id="settings-h">Settings</h2>

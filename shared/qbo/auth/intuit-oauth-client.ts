@@ -55,6 +55,36 @@ export interface IntuitOAuthClientProps {
   redirectUri: string;
   environment: 'sandbox' | 'production';
   endpoints?: Partial<QboOAuthEndpoints>;
+  /** How long one token call (exchange, refresh, revoke) may take, intuit-oauth's own retries included. */
+  timeoutMs?: number;
+}
+
+/**
+ * intuit-oauth sends token requests through axios with no timeout and up to three retries of its own (1 s, 2 s,
+ * 4 s backoff), and offers no way to pass either. A refresh runs under a 30 s lease (token-provider.ts): a call
+ * that outlives the lease lets another instance refresh beside it. So every call is bounded here, at most half
+ * the lease. Abandoning a call whose answer is still on its way is safe: if Intuit did rotate the pair, the refresh
+ * token we still hold stays valid for 24 h and the next refresh gets a fresh pair with it.
+ */
+export const DEFAULT_OAUTH_TIMEOUT_MS = 15_000;
+
+function bounded<T>(call: Promise<T>, timeoutMs: number, operation: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new RetryableError(`${operation}: Intuit OAuth did not answer in ${timeoutMs} ms`, {
+            code: 'qbo_oauth_timeout',
+          }),
+        ),
+      timeoutMs,
+    );
+    timer.unref();
+  });
+  // The abandoned call may still reject later; nobody is listening then.
+  call.catch(() => undefined);
+  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
 }
 
 interface IntuitFailure {
@@ -99,6 +129,7 @@ function tokenJson(response: { getJson(): unknown }): OAuthTokenResponse {
 
 export function createIntuitOAuthClient(props: IntuitOAuthClientProps): QboOAuthClient {
   const endpoints = { ...INTUIT_OAUTH_ENDPOINTS, ...props.endpoints };
+  const timeoutMs = props.timeoutMs ?? DEFAULT_OAUTH_TIMEOUT_MS;
   const client = new OAuthClient({
     clientId: props.clientId,
     clientSecret: props.clientSecret,
@@ -120,23 +151,30 @@ export function createIntuitOAuthClient(props: IntuitOAuthClientProps): QboOAuth
     async exchangeCode(callbackUrl) {
       const realmId = new URL(callbackUrl).searchParams.get('realmId') ?? '';
       try {
-        return { ...tokenJson(await pointAtOurHost().createToken(callbackUrl)), realmId };
+        const response = await bounded(
+          pointAtOurHost().createToken(callbackUrl),
+          timeoutMs,
+          'exchange authorization code',
+        );
+        return { ...tokenJson(response), realmId };
       } catch (error) {
         throw error instanceof RetryableError ? error : mapOAuthError(error, 'exchange authorization code');
       }
     },
     async refresh(refreshToken) {
       try {
-        return tokenJson(await pointAtOurHost().refreshUsingToken(refreshToken));
+        return tokenJson(
+          await bounded(pointAtOurHost().refreshUsingToken(refreshToken), timeoutMs, 'refresh QBO tokens'),
+        );
       } catch (error) {
         throw error instanceof RetryableError ? error : mapOAuthError(error, 'refresh QBO tokens');
       }
     },
     async revoke(token) {
       try {
-        await pointAtOurHost().revoke({ refresh_token: token });
+        await bounded(pointAtOurHost().revoke({ refresh_token: token }), timeoutMs, 'revoke QBO tokens');
       } catch (error) {
-        throw mapOAuthError(error, 'revoke QBO tokens');
+        throw error instanceof RetryableError ? error : mapOAuthError(error, 'revoke QBO tokens');
       }
     },
   };

@@ -45,7 +45,15 @@ export interface QboTokenProviderProps {
 
 export interface QboTokenProvider extends QboAccessTokenSource {
   realmId(): Promise<string>;
+  /**
+   * Refreshes now, whatever the access token's state, when the refresh token expires within `withinMs` (the daily
+   * upkeep of an idle tenant: nothing else refreshes it). Under the same lease as every other refresh.
+   */
+  refreshIfExpiringWithin(withinMs: number): Promise<{ refreshed: boolean; refreshExpiresAt: number }>;
 }
+
+/** How long one refresher holds the tenant's refresh lease; every OAuth call is bounded well inside it. */
+export const DEFAULT_REFRESH_LEASE_MS = 30_000;
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,8 +92,11 @@ export function storedTokensFrom(response: OAuthTokenResponse, realmId: string, 
   };
 }
 
+/** Every token write rotates: the new pair becomes the latest version and versions before the previous one go. */
 export function writeStoredTokens(secrets: SecretStore, tenantId: string, tokens: StoredQboTokens): Promise<void> {
-  return secrets.write(secretNames.qboTokens(tenantId), JSON.stringify(tokens));
+  const name = secretNames.qboTokens(tenantId);
+  const value = JSON.stringify(tokens);
+  return secrets.rotate ? secrets.rotate(name, value) : secrets.write(name, value);
 }
 
 function notConnected(tenantId: string): QboAuthError {
@@ -101,7 +112,7 @@ export function createQboTokenProvider(props: QboTokenProviderProps): QboTokenPr
   const now = props.now ?? Date.now;
   const sleep = props.sleep ?? defaultSleep;
   const margin = props.refreshMarginMs ?? 5 * 60_000;
-  const leaseTtlMs = props.leaseTtlMs ?? 30_000;
+  const leaseTtlMs = props.leaseTtlMs ?? DEFAULT_REFRESH_LEASE_MS;
   const leaseWaitMs = props.leaseWaitMs ?? 15_000;
   const pollMs = props.pollMs ?? 100;
   const owner = props.owner ?? randomUUID();
@@ -121,10 +132,8 @@ export function createQboTokenProvider(props: QboTokenProviderProps): QboTokenPr
     return tokens;
   }
 
-  async function refreshHoldingLease(rejected: string | undefined): Promise<string> {
-    // Another instance may have refreshed between our read and the lease: use its pair.
-    const latest = await readLatest();
-    if (usable(latest, rejected)) return latest.access_token;
+  /** Exchanges `latest`'s refresh token for a new pair and stores it (a rotation: see writeStoredTokens). */
+  async function rotate(latest: StoredQboTokens): Promise<StoredQboTokens> {
     let response: OAuthTokenResponse;
     try {
       response = await props.oauth.refresh(latest.refresh_token);
@@ -134,30 +143,51 @@ export function createQboTokenProvider(props: QboTokenProviderProps): QboTokenPr
       throw error;
     }
     const next = storedTokensFrom(response, latest.realmId, now());
-    await props.secrets.write(secretName, JSON.stringify(next));
+    await writeStoredTokens(props.secrets, props.tenantId, next);
     cached = next;
     log.info({ realmId: next.realmId, expiresAt: next.expires_at }, 'qbo tokens refreshed');
-    return next.access_token;
+    return next;
   }
 
-  async function refresh(rejected: string | undefined): Promise<string> {
+  async function refreshHoldingLease(rejected: string | undefined): Promise<string> {
+    // Another instance may have refreshed between our read and the lease: use its pair.
+    const latest = await readLatest();
+    if (usable(latest, rejected)) return latest.access_token;
+    return (await rotate(latest)).access_token;
+  }
+
+  /**
+   * Runs `work` holding the tenant's refresh lease; while another instance holds it, waits until the stored
+   * tokens `satisfy` (that instance's refresh landed) or the wait runs out (retryable).
+   */
+  async function underLease<T>(
+    work: () => Promise<T>,
+    satisfy: (latest: StoredQboTokens) => T | undefined,
+  ): Promise<T> {
     const deadline = now() + leaseWaitMs;
     for (;;) {
       if ((await props.lease.acquire(leaseKey, owner, leaseTtlMs)).acquired) {
         try {
-          return await refreshHoldingLease(rejected);
+          return await work();
         } finally {
           await props.lease.release(leaseKey, owner);
         }
       }
       await sleep(pollMs);
-      const latest = await readLatest();
-      if (usable(latest, rejected)) return latest.access_token;
+      const done = satisfy(await readLatest());
+      if (done !== undefined) return done;
       if (now() > deadline)
         throw new RetryableError('QBO token refresh held by another instance for too long', {
           code: 'qbo_refresh_busy',
         });
     }
+  }
+
+  function refresh(rejected: string | undefined): Promise<string> {
+    return underLease(
+      () => refreshHoldingLease(rejected),
+      (latest) => (usable(latest, rejected) ? latest.access_token : undefined),
+    );
   }
 
   /** One refresh per provider at a time: concurrent callers in this instance share it. */
@@ -183,6 +213,20 @@ export function createQboTokenProvider(props: QboTokenProviderProps): QboTokenPr
     },
     async realmId() {
       return (cached ?? (await readLatest())).realmId;
+    },
+    async refreshIfExpiringWithin(withinMs) {
+      const fresh = (tokens: StoredQboTokens) =>
+        tokens.refresh_expires_at - now() > withinMs
+          ? { refreshed: false, refreshExpiresAt: tokens.refresh_expires_at }
+          : undefined;
+      const latest = await readLatest();
+      return (
+        fresh(latest) ??
+        underLease(async () => {
+          const current = await readLatest();
+          return fresh(current) ?? { refreshed: true, refreshExpiresAt: (await rotate(current)).refresh_expires_at };
+        }, fresh)
+      );
     },
   };
 }

@@ -25,7 +25,11 @@ export interface QboClientProps {
   baseUrl: string;
   realmId: string;
   tokens: QboAccessTokenSource;
-  limiter?: RealmRateLimiter;
+  /**
+   * The realm's limiter (DESIGN section 7), awaited before every attempt. Required: a client without one would
+   * send past QBO's 10/s and 500/min per realm and throttle every other client of that company.
+   */
+  limiter: RealmRateLimiter;
   logger: Logger;
   minorVersion?: number;
   /** Total time one call may spend retrying (throttling, 5xx, network) before it throws the last error. */
@@ -95,6 +99,8 @@ function rowsOf(queryResponse: unknown): QboSavedEntity[] {
 }
 
 export function createQboClient(props: QboClientProps): QboClient {
+  // Types require it; this catches a caller that got around them (a cast, plain JavaScript).
+  if (!props.limiter) throw new Error('a QBO client needs its realm limiter');
   const fetchImpl = props.fetch ?? fetch;
   const sleep = props.sleep ?? defaultSleep;
   const now = props.now ?? Date.now;
@@ -160,7 +166,7 @@ export function createQboClient(props: QboClientProps): QboClient {
     let token = await props.tokens.getAccessToken();
     let refreshedAfter401 = false;
     for (let attempt = 0; ; attempt++) {
-      await props.limiter?.acquire(props.realmId);
+      await props.limiter.acquire(props.realmId);
       const started = now();
       const { value, error } = await once(call, token);
       if (value) {
@@ -175,7 +181,7 @@ export function createQboClient(props: QboClientProps): QboClient {
         token = await props.tokens.refreshAfterUnauthorized(token);
         continue;
       }
-      if (failure instanceof QboThrottleError) props.limiter?.onThrottled(props.realmId, failure.retryAfterMs);
+      if (failure instanceof QboThrottleError) props.limiter.onThrottled(props.realmId, failure.retryAfterMs);
       // 5010 needs a re-read with the current SyncToken: retrying the same body cannot succeed.
       const unknownOutcome = failure.code === 'qbo_timeout' || failure.code === 'qbo_network';
       const retry =

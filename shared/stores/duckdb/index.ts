@@ -5,6 +5,7 @@ import { DuckDbReviewQueue } from './review-queue';
 import { OPERATIONAL_TABLES_SQL } from './schema';
 import { DuckDbSyncStateStore } from './sync-state';
 import { DuckDbTenantStore } from './tenant-store';
+import { DuckDbWaitList } from './wait-list';
 
 export interface DuckDbStores extends Stores {
   /** The open database, for the local archiver's analytics tables in the same file. */
@@ -21,6 +22,7 @@ export async function openDuckDbStores(path: string): Promise<DuckDbStores> {
     ledger: new DuckDbLedger(database),
     syncState: new DuckDbSyncStateStore(database),
     reviewQueue: new DuckDbReviewQueue(database),
+    waits: new DuckDbWaitList(database),
     close: () => database.close(),
   };
 }

@@ -43,4 +43,18 @@ export const OPERATIONAL_TABLES_SQL = [
      status VARCHAR NOT NULL,
      created_at VARCHAR NOT NULL,
      updated_at VARCHAR NOT NULL)`,
+  // Events waiting for an object another consumer owns (DESIGN section 7): one row per tenant, dependency, event,
+  // and one per dependency asked for.
+  `CREATE TABLE IF NOT EXISTS dependency_waits (
+     tenant_id VARCHAR NOT NULL,
+     dependency VARCHAR NOT NULL,
+     event_id VARCHAR NOT NULL,
+     event VARCHAR NOT NULL,
+     since VARCHAR NOT NULL,
+     PRIMARY KEY (tenant_id, dependency, event_id))`,
+  `CREATE TABLE IF NOT EXISTS dependency_requests (
+     tenant_id VARCHAR NOT NULL,
+     dependency VARCHAR NOT NULL,
+     requested_at VARCHAR NOT NULL,
+     PRIMARY KEY (tenant_id, dependency))`,
 ];

@@ -16,19 +16,11 @@ import type {
   TenantStatus,
   TenantStore,
 } from '../ports';
-
-/** Document ids may not contain '/' (a path separator); plan keys such as `cn_…/apply` do, so every part is encoded. */
-function safeId(value: string): string {
-  return encodeURIComponent(value).replace(/\./g, '%2E');
-}
+import { safeId, withoutUndefined } from './documents';
+import { FirestoreWaitList } from './wait-list';
 
 function ledgerDocId(key: LedgerKey): string {
   return [key.tenantId, key.stripeId, key.operation].map(safeId).join('__');
-}
-
-/** Firestore rejects `undefined` fields; optional fields are simply absent. */
-function withoutUndefined<T extends object>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 class FirestoreTenantStore implements TenantStore {
@@ -204,6 +196,7 @@ export function createFirestoreStores(db: Firestore): Stores {
     ledger: new FirestoreLedger(db),
     syncState: new FirestoreSyncStateStore(db),
     reviewQueue: new FirestoreReviewQueue(db),
+    waits: new FirestoreWaitList(db),
     close: () => db.terminate(),
   };
 }

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
+import { startStripeWebhook } from '../../../functions/stripe-webhook';
 import { signStripeEvent } from '../../../shared/ingest/stripe-signature';
 import { CONTROL_TOPICS, ENTITY_TOPIC, topicName } from '../../../shared/messaging/topics';
 import { LocalFileSecretStore, secretNames } from '../../../shared/secrets/secret-store';
@@ -32,6 +32,7 @@ describe('functions/stripe-webhook.ts', () => {
     'GOOGLE_CLOUD_PROJECT',
   ];
   const savedEnv: Record<string, string | undefined> = {};
+  let running: Awaited<ReturnType<typeof startStripeWebhook>>;
 
   beforeAll(async () => {
     const stores = await openDuckDbStores(join(dir, 'store.duckdb'));
@@ -51,10 +52,11 @@ describe('functions/stripe-webhook.ts', () => {
       LOG_LEVEL: 'silent',
       GOOGLE_CLOUD_PROJECT: projectId,
     });
-    // Registers 'stripeWebhook' with functions-framework, as the deployed module does on load.
-    await import('../../../functions/stripe-webhook');
+    // Starts the webhook's own server from the process environment, as `node dist/functions/stripe-webhook.js` does.
+    running = await startStripeWebhook(process.env, 0);
   });
   afterAll(async () => {
+    await running.close();
     // The worker's process.env is shared with the suites that run after this one in the same worker.
     for (const key of ENV_KEYS) {
       const value = savedEnv[key];
@@ -69,7 +71,7 @@ describe('functions/stripe-webhook.ts', () => {
       readFileSync(join(FIXTURE_DIR, 'event-customer.created.json'), 'utf8'),
       'whsec_entry',
     );
-    const response = await request(getTestServer('stripeWebhook'))
+    const response = await request(running.server)
       .post('/acme')
       .set('content-type', 'application/json')
       .set('stripe-signature', signed.signature)

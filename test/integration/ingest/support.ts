@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
-import { http } from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
+import type { Server } from 'node:http';
 import pino from 'pino';
 import type { AuditRecord } from '../../../schemas/audit-record.schema';
 import type { LinkRecord } from '../../../schemas/link-record.schema';
@@ -14,6 +13,8 @@ import {
   type PublishOptions,
 } from '../../../shared/messaging/publisher';
 import { ENTITIES, ENTITY_TOPIC, topicName } from '../../../shared/messaging/topics';
+import { createPublicServer } from '../../../shared/ingest/public-server';
+import { DEFAULT_MAX_WEBHOOK_BODY_BYTES, type StripeWebhookHandler } from '../../../shared/ingest/webhook-handler';
 import { composeWebhookHandler, type WebhookParts } from '../../../shared/runtime/compose';
 import type { SecretStore } from '../../../shared/secrets/secret-store';
 import { openDuckDbStores } from '../../../shared/stores/duckdb';
@@ -78,7 +79,7 @@ export interface PulledMessage {
 }
 
 /**
- * One webhook function under a real functions-framework server, with its own topic prefix on the emulator, one
+ * One webhook on its production HTTP server (ingest/public-server.ts), with its own topic prefix on the emulator, one
  * subscription per entity topic to read back what it published, and the embedded DuckDB store for tenants.
  */
 export class WebhookHarness {
@@ -91,33 +92,36 @@ export class WebhookHarness {
   readonly validators = createValidators();
   clock = new Date('2026-01-15T12:00:00.000Z');
   stores!: Stores;
-  functionName = `stripeWebhook_${randomUUID().replace(/-/g, '')}`;
+  private handler!: StripeWebhookHandler;
+  private bodyTimeoutMs: number | undefined;
 
-  async start(overrides: Partial<WebhookParts> = {}): Promise<this> {
+  async start(overrides: Partial<WebhookParts> = {}, server: { bodyTimeoutMs?: number } = {}): Promise<this> {
+    this.bodyTimeoutMs = server.bodyTimeoutMs;
     this.stores = await openDuckDbStores(':memory:');
     for (const entity of ENTITIES) {
       const [topic] = await this.pubsub.createTopic(topicName(this.prefix, ENTITY_TOPIC[entity]));
       await topic.createSubscription(this.subscriptionName(entity));
     }
-    http(
-      this.functionName,
-      composeWebhookHandler({
-        publisher: this.publisher,
-        secrets: this.secrets,
-        stores: this.stores,
-        audit: this.audit,
-        logger: pino({ level: 'silent' }),
-        validators: this.validators,
-        config: { topicPrefix: this.prefix },
-        now: () => this.clock,
-        ...overrides,
-      }),
-    );
+    this.handler = composeWebhookHandler({
+      publisher: this.publisher,
+      secrets: this.secrets,
+      stores: this.stores,
+      audit: this.audit,
+      logger: pino({ level: 'silent' }),
+      validators: this.validators,
+      config: { topicPrefix: this.prefix },
+      now: () => this.clock,
+      ...overrides,
+    });
     return this;
   }
 
-  server(): ReturnType<typeof getTestServer> {
-    return getTestServer(this.functionName);
+  /** A new server over the one handler (so per-instance caches persist across requests), not yet listening. */
+  server(): Server {
+    return createPublicServer(this.handler, {
+      maxBodyBytes: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+      ...(this.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: this.bodyTimeoutMs } : {}),
+    });
   }
 
   subscriptionName(entity: string): string {

@@ -8,6 +8,7 @@ import {
 import type { QboWriter } from '../../../shared/consumers/qbo-port';
 import { normalizeStripeEvent } from '../../../shared/ingest/normalize';
 import type { LocalStack } from '../../../dev/local-stack/stack';
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../../shared/consumers/push-auth';
 import { composeConsumer } from '../../../shared/runtime/compose';
 import { createQboAccess } from '../../../shared/runtime/qbo-access';
 import type { Ledger } from '../../../shared/stores/ports';
@@ -83,6 +84,7 @@ function startDoomedInstance(stack: LocalStack, scenario: Scenario, doomedStripe
   return (event: ScenarioEvent) => {
     const normalized = normalize(event);
     const consumer = composeConsumer(stack.runtime, normalized.entity, {
+      pushAuth: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
       stores: { ...stack.stores, ledger },
       qboFor: async (tenant): Promise<QboWriter> => {
         const client = await qboAccess.clientFor(tenant);

@@ -4,6 +4,7 @@ import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
 import { buildScenario, type ScenarioEvent } from '../../../dev/scenario/scenario';
 import type { QboWriter } from '../../../shared/consumers/qbo-port';
 import { normalizeStripeEvent } from '../../../shared/ingest/normalize';
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../../shared/consumers/push-auth';
 import { composeConsumer } from '../../../shared/runtime/compose';
 import { createQboAccess } from '../../../shared/runtime/qbo-access';
 import { customerEmailClaims } from '../../../shared/consumers/customer-email-claims';
@@ -56,6 +57,7 @@ describe('Stripe customers sharing an email, synced at once', () => {
     const bothQueried = new Promise<void>((resolve) => (release = resolve));
     const instance = (name: string) =>
       composeConsumer(stack.runtime, 'customer', {
+        pushAuth: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
         qboFor: async (tenant): Promise<QboWriter> => {
           const client = await qboAccess.clientFor(tenant);
           return {

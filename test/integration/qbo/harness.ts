@@ -3,8 +3,15 @@ import { createLogger } from '../../../shared/observability/logger';
 import type { Logger } from '../../../shared/observability/logger';
 import { createQboClient } from '../../../shared/qbo/client/qbo-client';
 import type { QboAccessTokenSource, QboClient, QboClientProps } from '../../../shared/qbo/client/qbo-client';
+import type { RealmRateLimiter } from '../../../shared/qbo/client/rate-limiter';
 import { startQboSimulator } from '../../../dev/qbo-simulator/server';
 import type { QboSimulator, QboSimulatorOptions } from '../../../dev/qbo-simulator/server';
+
+/** No client-side limit: for tests of how the client meets QBO's (the simulator's) throttling itself. */
+export const UNLIMITED_FOR_CLIENT_TESTS: RealmRateLimiter = {
+  acquire: async () => undefined,
+  onThrottled: () => undefined,
+};
 
 /** Every log line written during a test, as text and parsed, so tests can assert on fields and on absence. */
 export interface CapturedLogs {
@@ -66,6 +73,8 @@ export async function startHarness(
     baseUrl: simulator.url,
     realmId,
     tokens,
+    // These tests are about the client meeting the simulator's own throttling and faults head on.
+    limiter: UNLIMITED_FOR_CLIENT_TESTS,
     logger: logs.logger,
     backoffBaseMs: 5,
     backoffMaxMs: 50,

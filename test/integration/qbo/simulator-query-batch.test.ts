@@ -10,7 +10,7 @@ describe('QBO simulator: query language subset and batch', () => {
     for (const [i, name] of ['Cool Cars', 'Amy Birds', 'Bill Windsurf', 'Cool Beans', 'Dukes Basketball'].entries())
       await h.client.create(
         'Customer',
-        { DisplayName: name, Notes: i % 2 === 0 ? 'even' : 'odd' },
+        { DisplayName: name, CompanyName: i % 2 === 0 ? 'even' : 'odd' },
         { requestId: `c${i}` },
       );
   });
@@ -39,7 +39,7 @@ describe('QBO simulator: query language subset and batch', () => {
     expect(
       names(
         await h.client.query(
-          "SELECT * FROM Customer WHERE DisplayName LIKE 'Cool%' AND Notes = 'even' ORDERBY DisplayName DESC",
+          "SELECT * FROM Customer WHERE DisplayName LIKE 'Cool%' AND CompanyName = 'even' ORDERBY DisplayName DESC",
         ),
       ),
     ).toEqual(['Cool Cars']);

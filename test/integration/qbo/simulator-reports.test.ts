@@ -85,10 +85,11 @@ describe('QBO simulator: reports', () => {
     const [clearing, ...others] = sections(gl);
     expect(others).toEqual([]);
     const rows = (clearing!.Rows as { Row: Json[] }).Row.map(cells);
+    // Split names the other account, or "-Split-" when there are several (qbo_api reports/gl.yml).
     expect(rows).toEqual([
       ['Beginning Balance', '', '', '', '', '', '', '0.00'],
-      ['2025-05-03', 'Payment', '', 'Report Co', '', '', '100.00', '100.00'],
-      ['2025-05-05', 'Deposit', '', '', '', '', '-100.00', '0.00'],
+      ['2025-05-03', 'Payment', '', 'Report Co', '', 'Accounts Receivable (A/R)', '100.00', '100.00'],
+      ['2025-05-05', 'Deposit', '', '', '', '-Split-', '-100.00', '0.00'],
     ]);
     expect(cells(clearing!.Summary as Json)).toEqual(['Total for Stripe Clearing', '', '', '', '', '', '0.00', '']);
   });

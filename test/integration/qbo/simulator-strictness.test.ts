@@ -254,7 +254,17 @@ describe('QBO simulator: as strict as QBO', () => {
         CurrencyRef: { value: 'EUR' },
       });
       expect(faultOf(refused.body)).toMatchObject({ code: '6000' });
-      id = await seed({ multicurrency: true });
+      await seed({ multicurrency: true });
+      // The customer must be in the invoice's currency (simulator-currency.test.ts).
+      id = String(
+        (
+          await h.client.create(
+            'Customer',
+            { DisplayName: 'Euro Co', CurrencyRef: { value: 'EUR' } },
+            { requestId: rid() },
+          )
+        ).Id,
+      );
       const kept = await post('invoice', {
         CustomerRef: { value: id },
         Line: [line(1)],

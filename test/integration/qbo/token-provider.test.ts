@@ -5,6 +5,7 @@ import { createIntuitOAuthClient, simulatorOAuthEndpoints } from '../../../share
 import type { QboOAuthClient } from '../../../shared/qbo/auth/intuit-oauth-client';
 import { createQboTokenProvider, storedTokensFrom, writeStoredTokens } from '../../../shared/qbo/auth/token-provider';
 import { createQboClient } from '../../../shared/qbo/client/qbo-client';
+import { createRealmRateLimiter } from '../../../shared/qbo/client/rate-limiter';
 import { QboAuthError } from '../../../shared/qbo/faults';
 import { startQboSimulator } from '../../../dev/qbo-simulator/server';
 import type { QboSimulator } from '../../../dev/qbo-simulator/server';
@@ -91,6 +92,7 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
       baseUrl: simulator.url,
       realmId: REALM,
       tokens: provider(lease),
+      limiter: createRealmRateLimiter(),
       logger: logs.logger,
     });
     await expect(client.query('SELECT COUNT(*) FROM Account')).resolves.toEqual([]);
@@ -110,7 +112,13 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
 
   it('a 401 makes the client re-read, refresh once and retry', async () => {
     await storeIssued(30 * 60_000);
-    const client = createQboClient({ baseUrl: simulator.url, realmId: REALM, tokens: provider(), logger: logs.logger });
+    const client = createQboClient({
+      baseUrl: simulator.url,
+      realmId: REALM,
+      tokens: provider(),
+      limiter: createRealmRateLimiter(),
+      logger: logs.logger,
+    });
     simulator.injectFault({ kind: 'auth_expired', count: 1 });
     await expect(client.query('SELECT * FROM Item')).resolves.toHaveLength(3);
     expect(oauth.refreshCalls).toBe(1);

@@ -24,6 +24,7 @@ function replayDeps(stores: Stores, topics: PubSubTopics, stripeFor: ReplayDeps[
     ledger: stores.ledger,
     syncState: stores.syncState,
     reviewQueue: stores.reviewQueue,
+    waitList: stores.waits,
     publisher: topics.publisher,
     audit: new RecordingAuditSink(),
     validators: createValidators(),

@@ -176,6 +176,80 @@ describe.each(adapters)('%s store', (_name, open) => {
     });
   });
 
+  describe('the dependency wait-list', () => {
+    const wait = (eventId: string, dependency = 'customer:cus_1', tenantId = 'acme') => ({
+      tenantId,
+      dependency,
+      eventId,
+      event: { eventId, objectId: `cn_${eventId}`, object: { 'a.b': 1, '': 'empty key' } },
+    });
+
+    it('keeps one record per event and dependency; a repeat keeps when it started waiting', async () => {
+      await stores.waits.add(wait('evt_1'), '2026-01-01T00:00:00.000Z');
+      await stores.waits.add(wait('evt_1'), '2026-01-02T00:00:00.000Z');
+      await stores.waits.add(wait('evt_1', 'invoice:in_1'), '2026-01-03T00:00:00.000Z');
+      expect(await stores.waits.waiters('acme', 'customer:cus_1')).toEqual([
+        {
+          ...wait('evt_1'),
+          since: '2026-01-01T00:00:00.000Z',
+          requestedAt: '2026-01-01T00:00:00.000Z',
+        },
+      ]);
+      // A later waiter of the same dependency sees the request made for it.
+      await stores.waits.add(wait('evt_2'), '2026-01-04T00:00:00.000Z');
+      expect(
+        (await stores.waits.waiters('acme', 'customer:cus_1')).map((w) => [w.eventId, w.since, w.requestedAt]),
+      ).toEqual([
+        ['evt_1', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
+        ['evt_2', '2026-01-04T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
+      ]);
+      expect((await stores.waits.list('acme')).map((w) => `${w.dependency}/${w.eventId}`)).toEqual([
+        'customer:cus_1/evt_1',
+        'invoice:in_1/evt_1',
+        'customer:cus_1/evt_2',
+      ]);
+    });
+
+    it('lets the first waiter of a dependency ask for it, and only one of many racing waiters', async () => {
+      const first = await Promise.all(
+        ['a', 'b', 'c', 'd', 'e'].map((id) => stores.waits.add(wait(id), '2026-01-01T00:00:00.000Z')),
+      );
+      expect(first.filter((answer) => answer.request)).toHaveLength(1);
+      expect(await stores.waits.add(wait('f'), '2026-01-01T00:01:00.000Z')).toEqual({ request: false });
+      // Another dependency, another tenant: asked for on their own.
+      expect(await stores.waits.add(wait('a', 'invoice:in_1'), '2026-01-01T00:02:00.000Z')).toEqual({ request: true });
+      expect(await stores.waits.add(wait('a', 'customer:cus_1', 'beta'), '2026-01-01T00:02:00.000Z')).toEqual({
+        request: true,
+      });
+    });
+
+    it('takes back a failed request so the next waiter asks again, and stamps a request made later', async () => {
+      await stores.waits.add(wait('a'), '2026-01-01T00:00:00.000Z');
+      await stores.waits.setRequested('acme', 'customer:cus_1', null);
+      expect((await stores.waits.waiters('acme', 'customer:cus_1'))[0]?.requestedAt).toBeUndefined();
+      expect(await stores.waits.add(wait('b'), '2026-01-01T00:05:00.000Z')).toEqual({ request: true });
+      await stores.waits.setRequested('acme', 'customer:cus_1', '2026-01-02T00:00:00.000Z');
+      expect((await stores.waits.waiters('acme', 'customer:cus_1')).map((w) => w.requestedAt)).toEqual([
+        '2026-01-02T00:00:00.000Z',
+        '2026-01-02T00:00:00.000Z',
+      ]);
+    });
+
+    it('removes the waiters it is told to, and only those', async () => {
+      for (const id of ['a', 'b', 'c'])
+        await stores.waits.add(wait(id), `2026-01-01T00:00:0${id.charCodeAt(0) - 97}.000Z`);
+      await stores.waits.add(wait('a', 'invoice:in_1'), '2026-01-01T00:00:00.000Z');
+      await stores.waits.remove('acme', 'customer:cus_1', ['a', 'c', 'never-waited']);
+      expect((await stores.waits.waiters('acme', 'customer:cus_1')).map((w) => w.eventId)).toEqual(['b']);
+      expect((await stores.waits.waiters('acme', 'invoice:in_1')).map((w) => w.eventId)).toEqual(['a']);
+      await stores.waits.remove('acme', 'customer:cus_1', []);
+      expect(await stores.waits.list('beta')).toEqual([]);
+      // The last waiter of a dependency gone, a later wait for it asks again.
+      await stores.waits.remove('acme', 'customer:cus_1', ['b']);
+      expect(await stores.waits.add(wait('z'), '2026-01-03T00:00:00.000Z')).toEqual({ request: true });
+    });
+  });
+
   it('parks review items idempotently and filters them', async () => {
     const item = {
       reviewId: 'acme:in_1:create',

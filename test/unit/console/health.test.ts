@@ -83,9 +83,19 @@ describe('tenant health light', () => {
     expect(missingSettings(summary)).toEqual(['accounts.income']);
   });
 
-  it('reads the refresh token expiry from the first record that has one, else unknown', () => {
-    expect(refreshTokenDays([{}, { refreshExpiresAt: '2026-12-10T12:00:00Z' }], NOW)).toBe(10);
-    expect(refreshTokenDays([{ refreshTokenExpiresAt: NOW.getTime() + 86_400_000 * 3.5 }], NOW)).toBe(3);
-    expect(refreshTokenDays([undefined, {}], NOW)).toBeUndefined();
+  it("reads the refresh token's days left from the daily token check, else unknown", () => {
+    const check = { schemaVersion: 1 as const, tenantId: 'demo', checkedAt: '2026-11-30T03:15:00Z' };
+    expect(refreshTokenDays({ ...check, refreshExpiresAt: '2026-12-10T12:00:00Z', refreshDaysLeft: 10 }, NOW)).toBe(10);
+    expect(refreshTokenDays({ ...check, refreshExpiresAt: '2026-12-03T23:59:59Z' }, NOW)).toBe(3);
+    expect(refreshTokenDays({ ...check, problem: 'not_connected' }, NOW)).toBeUndefined();
+    expect(refreshTokenDays(undefined, NOW)).toBeUndefined();
+  });
+
+  it.each([
+    ['not_connected', 'red', 'QBO not connected (no tokens stored)'],
+    ['invalid_grant', 'red', 'QBO refused the refresh token: reconnect'],
+    ['refresh_failed', 'yellow', 'QBO token refresh failed at the last check'],
+  ] as const)('turns a token check that found %s %s', (problem, light, note) => {
+    expect(tenantHealth(inputs({ tokenProblem: problem }))).toEqual({ light, notes: [note] });
   });
 });

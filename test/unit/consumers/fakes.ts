@@ -5,12 +5,14 @@ import type { LinkRecord } from '../../../schemas/link-record.schema';
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { createValidators } from '../../../schemas/validators';
 import { createEntityConsumer, type StripeReader } from '../../../shared/consumers/entity-consumer';
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../../shared/consumers/push-auth';
 import type { QboObject, QboWriter } from '../../../shared/consumers/qbo-port';
 import type { MessagePublisher, PublishOptions } from '../../../shared/messaging/publisher';
 import type { Entity } from '../../../shared/messaging/topics';
 import { decideCommit, decideRelease, decideReservation } from '../../../shared/stores/ledger-rules';
 import type {
   AuditSink,
+  DependencyWait,
   Ledger,
   LedgerEntry,
   LedgerKey,
@@ -21,6 +23,7 @@ import type {
   SyncStateStore,
   TenantStatus,
   TenantStore,
+  WaitList,
 } from '../../../shared/stores/ports';
 
 /**
@@ -111,6 +114,40 @@ export class MemorySyncState implements SyncStateStore {
   }
 }
 
+/** The wait-list with the adapters' rules: of the waiters of one dependency the first asks; a request per dependency. */
+export class MemoryWaitList implements WaitList {
+  readonly waits = new Map<string, Omit<DependencyWait, 'requestedAt'>>();
+  readonly requests = new Map<string, string>();
+  async add(wait: Omit<DependencyWait, 'since' | 'requestedAt'>, now: string) {
+    const key = `${wait.tenantId}\n${wait.dependency}`;
+    const waitKey = `${key}\n${wait.eventId}`;
+    if (!this.waits.has(waitKey)) this.waits.set(waitKey, { ...structuredClone(wait), since: now });
+    if (this.requests.has(key)) return { request: false };
+    this.requests.set(key, now);
+    return { request: true };
+  }
+  async setRequested(tenantId: string, dependency: string, requestedAt: string | null) {
+    if (requestedAt === null) this.requests.delete(`${tenantId}\n${dependency}`);
+    else this.requests.set(`${tenantId}\n${dependency}`, requestedAt);
+  }
+  async waiters(tenantId: string, dependency: string) {
+    return (await this.list(tenantId)).filter((wait) => wait.dependency === dependency);
+  }
+  async remove(tenantId: string, dependency: string, eventIds: readonly string[]) {
+    for (const eventId of eventIds) this.waits.delete(`${tenantId}\n${dependency}\n${eventId}`);
+    if ((await this.waiters(tenantId, dependency)).length === 0) this.requests.delete(`${tenantId}\n${dependency}`);
+  }
+  async list(tenantId: string): Promise<DependencyWait[]> {
+    return [...this.waits.values()]
+      .filter((wait) => wait.tenantId === tenantId)
+      .map((wait) => {
+        const requestedAt = this.requests.get(`${wait.tenantId}\n${wait.dependency}`);
+        return { ...structuredClone(wait), ...(requestedAt ? { requestedAt } : {}) };
+      })
+      .sort((a, b) => a.since.localeCompare(b.since) || a.eventId.localeCompare(b.eventId));
+  }
+}
+
 export class MemoryTenants implements TenantStore {
   readonly tenants = new Map<string, TenantSettings>();
   constructor(...tenants: TenantSettings[]) {
@@ -140,6 +177,7 @@ export function memoryStores(...tenants: TenantSettings[]) {
     ledger: new MemoryLedger(),
     syncState: new MemorySyncState(),
     reviewQueue: new MemoryReviewQueue(),
+    waits: new MemoryWaitList(),
     close: async () => undefined,
   } satisfies Stores;
 }
@@ -251,6 +289,8 @@ export function testConsumer(options: TestConsumerOptions) {
     ...(options.stripe ? { stripe: options.stripe } : {}),
     now: () => new Date('2026-01-15T12:00:00.000Z'),
     instanceId: 'unit',
+    // These tests push without tokens, as the local emulator does; push-oidc.test.ts covers verification.
+    pushAuth: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
   });
   return { consumer, qbo, audit, publisher };
 }

@@ -1,4 +1,5 @@
 import { createValidators } from '../../../schemas/validators';
+import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../../shared/consumers/push-auth';
 import { createPushHandler, type PushHandlerDeps } from '../../../shared/consumers/push-handler';
 import { createRecorder } from '../../../shared/consumers/record';
 import { RetryableError } from '../../../shared/errors';
@@ -14,6 +15,7 @@ function setUp(overrides: Partial<PushHandlerDeps> = {}) {
     logger: silentLogger,
     validators: createValidators(),
     recorder: createRecorder({ functionName: 'sync-invoice', audit, reviewQueue, now: () => new Date(0) }),
+    authenticate: UNVERIFIED_LOCAL_EMULATOR_PUSHES,
     sync: async (event) => {
       synced.push(event.eventId);
       return 'posted';

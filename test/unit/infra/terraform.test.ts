@@ -10,9 +10,11 @@ interface FunctionSpec {
   ack_deadline: number | null;
 }
 
-/** The contract from DESIGN section 2: function name → entry point. */
+/**
+ * The contract from DESIGN section 2: function name → entry point. The webhook is not a functions-framework
+ * function since issue #17 (it runs its own bounded server as a Cloud Run service: hostile-infra.test.ts).
+ */
 const ENTRY_POINTS: Record<string, string> = {
-  'stripe-webhook': 'stripeWebhook',
   'sync-customer': 'syncCustomer',
   'sync-invoice': 'syncInvoice',
   'sync-payment': 'syncPayment',
@@ -141,22 +143,25 @@ describe('Terraform (parsed offline with @cdktf/hcl2json)', () => {
       role: 'roles/iam.serviceAccountTokenCreator',
       member: '${local.pubsub_service_agent}',
     });
-    expect(resource(tf, 'google_bigquery_dataset_iam_member', 'pubsub_writer')).toMatchObject({
-      role: 'roles/bigquery.dataEditor',
+    // The BigQuery subscriptions write as their own account, which the agent may mint tokens for (issue #17).
+    expect(resource(tf, 'google_service_account_iam_member', 'pubsub_mints_bigquery_writer')).toMatchObject({
+      role: 'roles/iam.serviceAccountTokenCreator',
       member: '${local.pubsub_service_agent}',
     });
   });
 
   it('runs each function as its own service account', () => {
     const sa = resource(tf, 'google_service_account', 'function');
-    expect(sa.for_each).toBe('${local.functions}');
+    // One per function and per public service (local.services merges both).
+    expect(sa.for_each).toBe('${local.services}');
+    expect(tf.locals.services).toBe('${merge(local.functions, local.public_services)}');
     expect(sa.account_id).toBe('${var.service_account_prefix}fn-${each.key}');
     const fn = resource(tf, 'google_cloudfunctions2_function', 'function');
     expect(block(fn, 'service_config').service_account_email).toBe(
       '${google_service_account.function[each.key].email}',
     );
     // account ids are 6-30 characters, with the longest allowed prefix ("abcd-").
-    for (const name of Object.keys(functions)) {
+    for (const name of [...Object.keys(functions), ...Object.keys(tf.locals.public_services as Block)]) {
       for (const id of [`abcd-fn-${name}`, `abcd-push-${name}`]) expect(id.length).toBeLessThanOrEqual(30);
       expect(`fn-${name}`.length).toBeGreaterThanOrEqual(6);
     }
@@ -181,9 +186,13 @@ describe('Terraform (parsed offline with @cdktf/hcl2json)', () => {
       for (const [name, body] of Object.entries(byName))
         for (const [, value] of strings(body))
           if (/allUsers|allAuthenticatedUsers/.test(value)) publicGrants.push(`${type}.${name}`);
-    expect(publicGrants).toEqual(['google_cloud_run_v2_service_iam_member.webhook_public']);
+    // The webhook (Stripe) and the QBO connect callback (the person's browser, back from Intuit): issue #17.
+    expect(publicGrants.sort()).toEqual([
+      'google_cloud_run_v2_service_iam_member.qbo_connect_public',
+      'google_cloud_run_v2_service_iam_member.webhook_public',
+    ]);
     expect(resource(tf, 'google_cloud_run_v2_service_iam_member', 'webhook_public')).toMatchObject({
-      name: '${google_cloudfunctions2_function.function["stripe-webhook"].name}',
+      name: '${google_cloud_run_v2_service.public["stripe-webhook"].name}',
       role: 'roles/run.invoker',
       member: 'allUsers',
     });
@@ -193,10 +202,8 @@ describe('Terraform (parsed offline with @cdktf/hcl2json)', () => {
       name: '${google_cloudfunctions2_function.function[each.value.function].name}',
       member: 'serviceAccount:${google_service_account.push_invoker[each.key].email}',
     });
-    // Only the webhook has no push subscription, so every other function gets exactly its invoker.
-    expect(Object.keys(functions).filter((name) => !Object.values(pushSubscriptions).includes(name))).toEqual([
-      'stripe-webhook',
-    ]);
+    // Every function has a push subscription (the webhook is a public service now), so each gets exactly its invoker.
+    expect(Object.keys(functions).filter((name) => !Object.values(pushSubscriptions).includes(name))).toEqual([]);
   });
 
   it('reads secrets only where needed: webhook secrets for the webhook, QBO tokens for consumers', async () => {
@@ -204,8 +211,10 @@ describe('Terraform (parsed offline with @cdktf/hcl2json)', () => {
     expect(grants.for_each).toBe('${local.secret_grants}');
     const accessors = tf.locals.secret_accessors as Record<string, string>;
     expect(accessors.webhook).toEqual(['stripe-webhook']);
-    expect(accessors.qbo_tokens).toBe('${local.consumers}');
-    expect((tf.locals.secret_version_adders as Record<string, unknown>).webhook).toEqual([]);
+    // QBO tokens: the consumers, and replay, which refreshes idle tenants' tokens (issue #17).
+    expect(accessors.qbo_tokens).toBe('${local.qbo_token_holders}');
+    expect(tf.locals.qbo_token_holders).toBe('${concat(local.consumers, ["replay"])}');
+    expect((tf.locals.secret_rotators as Record<string, unknown>).webhook).toEqual([]);
   });
 
   it('creates the BigQuery tables from ddl/schemas and their views from ddl/views', () => {
@@ -261,7 +270,7 @@ describe('Terraform (parsed offline with @cdktf/hcl2json)', () => {
         { name, described: true },
       );
     expect(Object.keys(tf.outputs)).toEqual(expect.arrayContaining(['webhook_url', 'bigquery_dataset']));
-    expect(tf.outputs.webhook_url?.value).toBe('${google_cloudfunctions2_function.function["stripe-webhook"].url}');
+    expect(tf.outputs.webhook_url?.value).toBe('${google_cloud_run_v2_service.public["stripe-webhook"].uri}');
   });
 
   it("alerts on dead letters, needs_reauth and parked items from the functions' JSON logs", () => {

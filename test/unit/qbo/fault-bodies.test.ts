@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseQboFault } from '../../../shared/qbo/faults';
+import { classifyQboFault, parseQboFault } from '../../../shared/qbo/faults';
 import {
   authFault,
+  authorizationFault,
   faults,
   invalidGrant,
   systemFault,
@@ -103,6 +104,29 @@ describe('simulator fault bodies are structurally identical to the real captures
     const system = fixture('fault-system-10000.json') as { body: string };
     expect(xmlSkeleton(systemFault(now).body)).toEqual(xmlSkeleton(system.body));
     expect(parseQboFault(systemFault(now).body)?.errors[0]?.code).toBe('10000');
+  });
+
+  it('403 ApplicationAuthorizationFailed is the body integrators quote from production logs, and the product reads it as auth', () => {
+    // No licensed capture: integrators' logs and fixtures quote this body, always with type SERVICE and a null detail.
+    const reply = authorizationFault();
+    expect(reply.status).toBe(403);
+    expect(JSON.parse(reply.body)).toEqual({
+      fault: {
+        error: [
+          {
+            message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
+            detail: null,
+            code: '3100',
+            element: null,
+          },
+        ],
+        type: 'SERVICE',
+      },
+    });
+    expect(classifyQboFault(parseQboFault(reply.body), { status: 403 })).toMatchObject({
+      code: 'qbo_3100',
+      failureClass: 'auth',
+    });
   });
 
   it('invalid_grant matches oauth-error-invalid-grant.json exactly', () => {

@@ -1,0 +1,96 @@
+import type { DependencyWait, WaitList } from '../ports';
+import type { DuckDbDatabase } from './connection';
+
+interface WaitRow {
+  tenant_id: string;
+  dependency: string;
+  event_id: string;
+  event: string;
+  since: string;
+  requested_at: string | null;
+}
+
+function toWait(row: WaitRow): DependencyWait {
+  return {
+    tenantId: row.tenant_id,
+    dependency: row.dependency,
+    eventId: row.event_id,
+    event: JSON.parse(row.event) as object,
+    since: row.since,
+    ...(row.requested_at !== null ? { requestedAt: row.requested_at } : {}),
+  };
+}
+
+/** Waits with their dependency's request, oldest first. */
+const SELECT_WAITS = `SELECT w.*, r.requested_at FROM dependency_waits w
+  LEFT JOIN dependency_requests r USING (tenant_id, dependency)`;
+const OLDEST_FIRST = 'ORDER BY w.since, w.dependency, w.event_id';
+
+/** Waits in `dependency_waits` (one row per tenant, dependency, event); each dependency's request in `dependency_requests`. */
+export class DuckDbWaitList implements WaitList {
+  constructor(private readonly db: DuckDbDatabase) {}
+
+  add(wait: Omit<DependencyWait, 'since' | 'requestedAt'>, now: string): Promise<{ request: boolean }> {
+    // Both rows in one turn of the queue: two waiters of one dependency cannot both claim its request.
+    return this.db.exclusive(async (sql) => {
+      const key = { tenantId: wait.tenantId, dependency: wait.dependency };
+      // A repeat leaves its row as it was: `since` stays when the event first waited.
+      await sql.run(
+        `INSERT INTO dependency_waits (tenant_id, dependency, event_id, event, since)
+         VALUES ($tenantId, $dependency, $eventId, $event, $now) ON CONFLICT DO NOTHING`,
+        { ...key, eventId: wait.eventId, event: JSON.stringify(wait.event), now },
+      );
+      const requested = await sql.all(
+        'SELECT 1 FROM dependency_requests WHERE tenant_id = $tenantId AND dependency = $dependency',
+        key,
+      );
+      if (requested.length > 0) return { request: false };
+      await sql.run('INSERT INTO dependency_requests VALUES ($tenantId, $dependency, $now)', { ...key, now });
+      return { request: true };
+    });
+  }
+
+  async setRequested(tenantId: string, dependency: string, requestedAt: string | null): Promise<void> {
+    const key = { tenantId, dependency };
+    await this.db.run(
+      requestedAt === null
+        ? 'DELETE FROM dependency_requests WHERE tenant_id = $tenantId AND dependency = $dependency'
+        : 'INSERT OR REPLACE INTO dependency_requests VALUES ($tenantId, $dependency, $requestedAt)',
+      requestedAt === null ? key : { ...key, requestedAt },
+    );
+  }
+
+  async waiters(tenantId: string, dependency: string): Promise<DependencyWait[]> {
+    const rows = await this.db.all<WaitRow>(
+      `${SELECT_WAITS} WHERE w.tenant_id = $tenantId AND w.dependency = $dependency ${OLDEST_FIRST}`,
+      { tenantId, dependency },
+    );
+    return rows.map(toWait);
+  }
+
+  async remove(tenantId: string, dependency: string, eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    const key = { tenantId, dependency };
+    await this.db.exclusive(async (sql) => {
+      for (const eventId of eventIds)
+        await sql.run(
+          `DELETE FROM dependency_waits
+           WHERE tenant_id = $tenantId AND dependency = $dependency AND event_id = $eventId`,
+          { ...key, eventId },
+        );
+      // The last waiter gone, so goes the request: a later wait for the same dependency asks again.
+      await sql.run(
+        `DELETE FROM dependency_requests WHERE tenant_id = $tenantId AND dependency = $dependency
+           AND NOT EXISTS (SELECT 1 FROM dependency_waits WHERE tenant_id = $tenantId AND dependency = $dependency)`,
+        key,
+      );
+    });
+  }
+
+  async list(tenantId: string): Promise<DependencyWait[]> {
+    const rows = await this.db.all<WaitRow>(`${SELECT_WAITS} WHERE w.tenant_id = $tenantId ${OLDEST_FIRST}`, {
+      tenantId,
+    });
+    return rows.map(toWait);
+  }
+}
