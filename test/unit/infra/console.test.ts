@@ -99,7 +99,8 @@ describe('the console in Terraform (infra/console.tf)', () => {
     });
     // BigQuery reads on the tables and views only, never the dataset.
     expect(resource(tf, 'google_bigquery_table_iam_member', 'console_reader')).toMatchObject({
-      for_each: '${local.console_enabled ? toset(concat(keys(local.bigquery_tables), local.bigquery_views)) : toset([])}',
+      for_each:
+        '${local.console_enabled ? toset(concat(keys(local.bigquery_tables), local.bigquery_views)) : toset([])}',
       table_id: '${each.key}',
       role: 'roles/bigquery.dataViewer',
       member: `serviceAccount:${CONSOLE_SA}`,
