@@ -1,6 +1,6 @@
 /**
  * The deployed source's main module: loading it registers every function with functions-framework, and each
- * Cloud Function picks its own by entry point (syncCustomer, …, replay, backfill). Handlers build their runtime
+ * Cloud Function picks its own by entry point (syncCustomer, …, replay, backfill, console). Handlers build their runtime
  * lazily, so loading the others costs nothing but module load. The public endpoints are not here: they run their
  * own bounded server (functions/stripe-webhook.ts, shared/ingest/public-server.ts).
  */
@@ -12,3 +12,4 @@ import './sync-credit-note';
 import './sync-payout';
 import './replay';
 import './backfill';
+import './console';

@@ -1,6 +1,7 @@
 # --- Source ------------------------------------------------------------------------------------------------------
 # One zip of the repository for every function. The Node.js buildpack runs `npm ci` and the `gcp-build` script
 # (`npm run build` → dist/, package.json "main" = dist/functions/index.js), so the zip holds sources, not dist/.
+# ddl/ is in it: the console reads its SQL (ddl/queries/console) at start-up, the same files analysts run.
 # archive_file writes entries with fixed timestamps, so the same checkout gives the same md5 and therefore the same
 # object name: an unchanged tree redeploys nothing, and rollback is "apply the previous object" (README).
 data "archive_file" "source" {
@@ -8,7 +9,7 @@ data "archive_file" "source" {
   source_dir  = "${path.module}/.."
   output_path = "${path.module}/.terraform/function-source.zip"
   excludes = [
-    ".git", ".local", ".terraform", "node_modules", "dist", "coverage", "infra", "test", "bench", "dev", "ddl", ".ci",
+    ".git", ".local", ".terraform", "node_modules", "dist", "coverage", "infra", "test", "bench", "dev", ".ci", "docs",
     "cloudbuild.yaml",
   ]
 }

@@ -24,9 +24,13 @@ export const START = defineCommand({
 export const DEMO = defineCommand({
   name: 'demo',
   summary: 'start the stack, send the demo scenario, print what landed in QBO and whether payouts tie out',
-  details: ['Exit 0 when nothing was duplicated, lost or off by a penny, 1 otherwise.'],
+  details: [
+    'Exit 0 when nothing was duplicated, lost or off by a penny, 1 otherwise. Ends with the operator console URL;',
+    'in a terminal the stack and the console stay up until Ctrl-C (--exit stops at once).',
+  ],
   options: {
-    json: { type: 'boolean', description: 'print the report as JSON' },
+    json: { type: 'boolean', description: 'print the report as JSON (with consoleUrl); stops at once' },
+    exit: { type: 'boolean', description: 'stop the stack and the console as soon as the report is printed' },
     objects: { type: 'integer', value: 'N', default: 30, min: 1, description: 'Stripe objects in the scenario' },
     timeout: {
       type: 'integer',

@@ -189,8 +189,24 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   });
   try {
     const report = await runDemoScenario(stack, scenario, values.timeout * 1000);
-    io.stdout(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-    return report.duplicates === 0 && report.lost === 0 && report.pennyMismatches === 0 ? 0 : 1;
+    const consoleUrl = `${stack.urls.console}/`;
+    const exitCode = report.duplicates === 0 && report.lost === 0 && report.pennyMismatches === 0 ? 0 : 1;
+    if (values.json) {
+      io.stdout(JSON.stringify({ ...report, consoleUrl }, null, 2));
+      return exitCode;
+    }
+    io.stdout(formatReport(report));
+    // A person at a terminal gets the console to look around in; a script gets the URL and its exit code at once.
+    if (values.exit || !process.stdout.isTTY) {
+      io.stdout(`Console: ${consoleUrl} (stopped with the demo; run \`stripe-qbo demo\` in a terminal to keep it up)`);
+      return exitCode;
+    }
+    io.stdout(`Console: ${consoleUrl} (the stack and the console stay up; press Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    return exitCode;
   } finally {
     await stack.stop();
   }

@@ -20,6 +20,7 @@ export async function runStart(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommand(START, argv);
   const stack = await startLocalStack({ rootDir: io.cwd, env: io.env, webhookPort: values.port });
   io.stdout(formatStackTable(stack.urls, stack.tenants));
+  io.stdout(`Operator console: ${stack.urls.console}/`);
   io.stdout('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

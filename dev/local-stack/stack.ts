@@ -24,10 +24,15 @@ import type { HttpHandler } from '../../shared/runtime/lazy-handler';
 import { createQboAccess } from '../../shared/runtime/qbo-access';
 import {
   composeBackfillHandler,
+  composeConsole,
   composeConsumer,
   composeReplayHandler,
   composeWebhookServer,
 } from '../../shared/runtime/compose';
+import { localAuth } from '../../shared/console/auth/access';
+import { createDuckDbEngine } from '../../shared/console/history/duckdb-engine';
+import { loadConsoleSql } from '../../shared/console/history/queries';
+import { createHistoryReader } from '../../shared/console/history/reader';
 import { UNVERIFIED_LOCAL_EMULATOR_PUSHES } from '../../shared/consumers/push-auth';
 import { createLogger } from '../../shared/observability/logger';
 import { LocalArchiver } from './archiver';
@@ -238,7 +243,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     urls.backfill = await serve(
       'backfill',
-      composeBackfillHandler(runtime, { logger: loggerFor('backfill') }),
+      composeBackfillHandler(runtime, {
+        logger: loggerFor('backfill'),
+        ...(options.stripe !== undefined ? { stripe: options.stripe } : {}),
+      }),
       nextPort(),
     );
     // Operator commands while the stack owns the DuckDB file (shared/cli/ops-context.ts forwards them here).
@@ -266,6 +274,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       nextPort(),
     )}/`;
+    // The operator console over the same stores, its history from the archiver's tables (BigQuery's columns) with
+    // the same SQL as production. No IAP locally: it listens on 127.0.0.1 only, like every part of the stack.
+    const ddlDir = join(rootDir, 'ddl');
+    const history = createHistoryReader(await createDuckDbEngine(stores.database, loadConsoleSql(ddlDir), ddlDir));
+    urls.console = await serve(
+      'console',
+      composeConsole(runtime, { history, auth: localAuth(), logger: loggerFor('console') }),
+      nextPort(),
+    );
     urls.qboSimulator = qboBaseUrl;
     urls.pubsubEmulator = env.PUBSUB_EMULATOR_HOST;
     urls.store = options.duckdbPath ?? env.DUCKDB_PATH ?? join(localDir, 'stripe-qbo.duckdb');

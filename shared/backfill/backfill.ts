@@ -9,6 +9,7 @@ import { CONTROL_TOPICS, topicName } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import type { AuditSink, SyncStateStore, TenantStore } from '../stores/ports';
 import type { StripeApiClient } from '../stripe/ports';
+import type { DryRunPlanner } from './dry-run-plans';
 import { syntheticEventsFor } from './synthetic-events';
 
 /**
@@ -67,6 +68,11 @@ export interface BackfillDeps {
   clock?: () => number;
   /** Stop and continue in a new message after this long (the function times out at 540 s). */
   timeBudgetMs?: number;
+  /**
+   * A dry run's planner (dry-run-plans.ts): each event planned and parked for review as `dry_run`, the payload a
+   * person checks before a real backfill. Without one a dry run only counts what it would publish.
+   */
+  planDryRun?: DryRunPlanner;
   pageSize?: number;
 }
 
@@ -187,7 +193,10 @@ export async function runBackfill(deps: BackfillDeps, command: BackfillCommand):
         }
         normalizedAny = true;
         counts.events += 1;
-        if (checkpoint.dryRun) continue;
+        if (checkpoint.dryRun) {
+          if (deps.planDryRun) await deps.planDryRun(result.event, tenant);
+          continue;
+        }
         publishes.push(publishEntityEvent(deps.publisher, deps.topicPrefix, result.event));
       }
       if (!normalizedAny) counts.skipped += 1;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TenantSettings } from '../../schemas/tenant-settings.schema';
 import { runBackfill, type BackfillDeps } from '../backfill/backfill';
+import { createDryRunPlanner } from '../backfill/dry-run-plans';
 import type { Config } from '../config/config';
 import { createEntityConsumer, type EntityConsumer, type StripeReader } from '../consumers/entity-consumer';
 import { pushAuthFromEnv, type PushAuthenticator } from '../consumers/push-auth';
@@ -16,6 +17,15 @@ import {
 import { ENTITY_CONSUMER, type Entity } from '../messaging/topics';
 import type { Logger } from '../observability/logger';
 import { createCommandHandler } from '../replay/command-handler';
+import type { ConsoleDeps } from '../console/app';
+import { iapAuth, type ConsoleAuth } from '../console/auth/access';
+import { createIapVerifier } from '../console/auth/iap-jwt';
+import { parseConsoleConfig } from '../console/config';
+import { consoleHandler } from '../console/handler';
+import { createBigQueryEngine } from '../console/history/bigquery-engine';
+import { loadConsoleSql } from '../console/history/queries';
+import { createHistoryReader, type HistoryReader } from '../console/history/reader';
+import type { ConsoleWindows } from '../console/load';
 import { runReplay, type ReplayDeps } from '../replay/replay';
 import type { Stores } from '../stores/ports';
 import { createStripeClientFactory } from '../stripe/client';
@@ -35,6 +45,7 @@ import { createStripeReader } from './stripe-reader';
 
 export const REPLAY_FUNCTION_NAME = 'replay';
 export const BACKFILL_FUNCTION_NAME = 'backfill';
+export const CONSOLE_FUNCTION_NAME = 'console';
 export const QBO_CONNECT_FUNCTION_NAME = 'qbo-connect';
 
 /** What the webhook is built from. */
@@ -191,9 +202,13 @@ export function composeReplayHandler(
 
 export function composeBackfillHandler(
   runtime: HandlerParts,
-  options: { logger?: Logger } & Partial<Pick<BackfillDeps, 'stripeFor' | 'timeBudgetMs' | 'clock' | 'pageSize'>> = {},
+  options: { logger?: Logger; stripe?: StripeReader | null } & Partial<
+    Pick<BackfillDeps, 'stripeFor' | 'timeBudgetMs' | 'clock' | 'pageSize'>
+  > = {},
 ): HttpHandler {
-  const { logger = runtime.logger, stripeFor, ...tuning } = options;
+  const { logger = runtime.logger, stripeFor, stripe: reader, ...tuning } = options;
+  // A dry run plans each event with the consumers' stages and their Stripe reads (the same reader they get).
+  const stripe = reader === null ? undefined : (reader ?? createStripeReader(runtime));
   const deps: BackfillDeps = {
     functionName: BACKFILL_FUNCTION_NAME,
     tenants: runtime.stores.tenants,
@@ -204,6 +219,14 @@ export function composeBackfillHandler(
     logger,
     topicPrefix: runtime.config.topicPrefix,
     now: runtime.now,
+    planDryRun: createDryRunPlanner({
+      functionName: BACKFILL_FUNCTION_NAME,
+      ledger: runtime.stores.ledger,
+      reviewQueue: runtime.stores.reviewQueue,
+      audit: runtime.audit,
+      ...(stripe ? { stripe } : {}),
+      now: runtime.now,
+    }),
     ...tuning,
   };
   return createCommandHandler({
@@ -224,6 +247,37 @@ function stripeClients(runtime: Pick<Runtime, 'secrets' | 'config'>, logger: Log
     logger,
   });
   return (tenant) => factory.clientFor(tenant);
+}
+
+/** What the console is built from, besides its history reader and its gate. */
+export type ConsoleParts = Pick<Runtime, 'config' | 'logger' | 'publisher' | 'pubsub' | 'validators' | 'now'> & {
+  stores: ConsoleDeps['stores'];
+};
+
+export interface ConsoleOptions {
+  /** BigQuery in production; the local store's DuckDB in the local stack. */
+  history: HistoryReader;
+  /** IAP in production; the local stack's own operator locally. */
+  auth: ConsoleAuth;
+  windows?: Partial<ConsoleWindows>;
+  logger?: Logger;
+  deadLetters?: ConsoleDeps['deadLetters'];
+}
+
+export function composeConsole(runtime: ConsoleParts, options: ConsoleOptions): HttpHandler {
+  return consoleHandler({
+    stores: runtime.stores,
+    history: options.history,
+    publisher: runtime.publisher,
+    pubsub: runtime.pubsub,
+    validators: runtime.validators,
+    topicPrefix: runtime.config.topicPrefix,
+    logger: options.logger ?? runtime.logger,
+    now: runtime.now,
+    auth: options.auth,
+    windows: { windowDays: 7, chartDays: 14, scheduleHours: 26, ...options.windows },
+    ...(options.deadLetters ? { deadLetters: options.deadLetters } : {}),
+  });
 }
 
 /**
@@ -248,5 +302,24 @@ export const deployedFunctions = {
   },
   async backfill(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
     return composeBackfillHandler(await buildRuntime(BACKFILL_FUNCTION_NAME, env));
+  },
+  /** The console: Firestore for tenants and the review queue, BigQuery for history, IAP in front (infra/console.tf). */
+  async console(env: NodeJS.ProcessEnv = process.env): Promise<HttpHandler> {
+    const settings = parseConsoleConfig(env);
+    const runtime = await buildRuntime(CONSOLE_FUNCTION_NAME, env);
+    // Loaded here, not at the top: the other functions share this module and never query BigQuery.
+    const { BigQuery } = await import('@google-cloud/bigquery');
+    const engine = createBigQueryEngine({
+      client: new BigQuery({ projectId: settings.bigQueryProject }),
+      project: settings.bigQueryProject,
+      dataset: settings.bigQueryDataset,
+      ...(settings.bigQueryLocation ? { location: settings.bigQueryLocation } : {}),
+      sql: loadConsoleSql(),
+    });
+    return composeConsole(runtime, {
+      history: createHistoryReader(engine),
+      auth: iapAuth(createIapVerifier({ audience: settings.iapAudience }), settings.operators),
+      windows: { scheduleHours: settings.scheduleHours },
+    });
   },
 };

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { BACKFILL_ENTITIES, type BackfillCommand, type BackfillEntity } from '../../../schemas/backfill-command.schema';
-import { backfillCheckpointKey, type BackfillCheckpoint } from '../../backfill/backfill';
-import { CONTROL_TOPICS, topicName } from '../../messaging/topics';
+import { BACKFILL_ENTITIES, type BackfillEntity } from '../../../schemas/backfill-command.schema';
+import { backfillStatus, startBackfill } from '../../ops/backfill-request';
 import { BACKFILL, BACKFILL_START, BACKFILL_STATUS } from '../command-specs';
 import { UsageError } from '../io';
 import type { OpsCommand } from '../ops-context';
@@ -27,12 +25,11 @@ export const backfillCommand: OpsCommand = async (argv, context, out) => {
       positionals: [argument],
       values,
     } = parseCommand(BACKFILL_STATUS, selected.argv);
-    const stored = await context.stores.syncState.get<BackfillCheckpoint>(backfillCheckpointKey(argument));
-    if (!stored) {
+    const c = await backfillStatus(context.stores, argument);
+    if (!c) {
       out.stderr(`no checkpoint for backfill ${argument} (not started yet, or unknown id)`);
       return 1;
     }
-    const c = stored.value;
     if (values.json) out.stdout(JSON.stringify(c, null, 2));
     else
       out.stdout(
@@ -58,31 +55,28 @@ export const backfillCommand: OpsCommand = async (argv, context, out) => {
   const unknown = entities.filter((e) => !(BACKFILL_ENTITIES as readonly string[]).includes(e));
   if (unknown.length > 0)
     throw new UsageError(`unknown entities ${unknown.join(', ')} (choose from ${BACKFILL_ENTITIES.join(', ')})`);
-  if (!(await context.stores.tenants.get(values.tenant))) {
-    out.stderr(`no tenant ${values.tenant}`);
-    return 1;
-  }
-  const backfillId =
-    values.id ??
-    `${values.tenant}-${values.from.replace(/-/g, '')}-${values.to.replace(/-/g, '')}-${randomUUID().slice(0, 8)}`;
-  const command: BackfillCommand = context.validators.backfillCommand.parse({
-    schemaVersion: 1,
-    backfillId,
-    tenantId: values.tenant,
-    // Recipes need customers before invoices before payments: keep the schema's order whatever was typed.
-    entities: BACKFILL_ENTITIES.filter((e) => entities.includes(e)) as BackfillEntity[],
-    createdFrom: from.toISOString(),
-    createdTo: to.toISOString(),
-    dryRun: values['dry-run'],
-  });
-  const messageId = await context.publisher.publish(
-    topicName(context.topicPrefix, CONTROL_TOPICS.opsBackfill),
-    command,
+  const result = await startBackfill(
     {
-      orderingKey: backfillId,
-      attributes: { tenantId: command.tenantId, backfillId },
+      tenants: context.stores.tenants,
+      syncState: context.stores.syncState,
+      publisher: context.publisher,
+      validators: context.validators,
+      topicPrefix: context.topicPrefix,
+    },
+    {
+      tenantId: values.tenant,
+      createdFrom: from,
+      createdTo: to,
+      entities: entities as BackfillEntity[],
+      dryRun: values['dry-run'],
+      ...(values.id ? { backfillId: values.id } : {}),
     },
   );
+  if (!result.ok) {
+    out.stderr(result.message);
+    return 1;
+  }
+  const { backfillId, messageId, command } = result;
   if (values.json) out.stdout(JSON.stringify({ backfillId, messageId, command }, null, 2));
   else out.stdout(backfillId);
   return 0;

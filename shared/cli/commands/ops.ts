@@ -1,8 +1,6 @@
-import { v1 } from '@google-cloud/pubsub';
-import type { NormalizedEvent } from '../../../schemas/normalized-event.schema';
-import { publishEntityEvent } from '../../messaging/entity-events';
-import { deadLetterTopicName, ENTITIES, ENTITY_TOPIC, topicName } from '../../messaging/topics';
 import { parseStoredTokens } from '../../qbo/auth/token-provider';
+import { scanDeadLetters } from '../../ops/dead-letters';
+import { actOnReviewItem } from '../../ops/review-actions';
 import { secretNames } from '../../secrets/secret-store';
 import {
   DLQ,
@@ -23,10 +21,6 @@ import { parseCommand, selectSubcommand } from '../spec';
 
 const print = (out: { stdout: (s: string) => void }, value: unknown, json: boolean, text: () => string) =>
   out.stdout(json ? JSON.stringify(value, null, 2) : text());
-
-async function republish(context: Parameters<OpsCommand>[1], event: NormalizedEvent): Promise<string> {
-  return publishEntityEvent(context.publisher, context.topicPrefix, event);
-}
 
 /** `review list [--tenant T] [--status S] [--reason R] [--json]`, `approve ID`, `dismiss ID`, `retry ID` (specs in command-specs.ts). */
 export const reviewCommand: OpsCommand = async (argv, context, out) => {
@@ -57,147 +51,34 @@ export const reviewCommand: OpsCommand = async (argv, context, out) => {
     { approve: REVIEW_APPROVE, dismiss: REVIEW_DISMISS, retry: REVIEW_RETRY }[action],
     selected.argv,
   ).positionals;
-  const item = await context.stores.reviewQueue.get(reviewId);
-  if (!item) {
-    out.stderr(`no review item ${reviewId}`);
+  const result = await actOnReviewItem(
+    {
+      reviewQueue: context.stores.reviewQueue,
+      publisher: context.publisher,
+      topicPrefix: context.topicPrefix,
+      validators: context.validators,
+      now: context.now,
+    },
+    action,
+    reviewId,
+  );
+  if (!result.ok) {
+    out.stderr(result.message);
     return 1;
   }
-  if (action === 'dismiss') {
-    await context.stores.reviewQueue.setStatus(reviewId, 'dismissed', context.now().toISOString());
-    out.stdout(`dismissed ${reviewId}`);
-    return 0;
-  }
-  if (action === 'approve') {
-    // Approval marks the item and sends its event through the pipeline again; the consumer sees the approval and
-    // posts (the one-writer rule holds: only the consumer writes to QBO).
-    if (!context.validators.normalizedEvent.is(item.event)) {
-      out.stderr(`${reviewId} holds no replayable event (reason ${item.reason}); fix the source and replay instead`);
-      return 1;
-    }
-    await context.stores.reviewQueue.setStatus(reviewId, 'approved', context.now().toISOString());
-    const messageId = await republish(context, item.event);
-    out.stdout(`approved ${reviewId}; republished as message ${messageId}`);
-    return 0;
-  }
-  if (action === 'retry') {
-    if (!context.validators.normalizedEvent.is(item.event)) {
-      out.stderr(`${reviewId} holds no replayable event`);
-      return 1;
-    }
-    await context.stores.reviewQueue.setStatus(reviewId, 'resolved', context.now().toISOString());
-    out.stdout(`republished ${reviewId} as message ${await republish(context, item.event)}`);
-    return 0;
-  }
-  const unhandled: never = action;
-  throw new Error(`review ${String(unhandled)} has no implementation`);
+  out.stdout(result.message);
+  return 0;
 };
-
-function deadLetterArchives(prefix: string): Array<{ source: string; subscription: string }> {
-  return ENTITIES.map((entity) => ({
-    source: topicName(prefix, ENTITY_TOPIC[entity]),
-    subscription: `${deadLetterTopicName(prefix, ENTITY_TOPIC[entity])}-archive`,
-  }));
-}
-
-/** How long one pull may wait for messages: an empty dead-letter subscription answers only when this runs out. */
-const DLQ_PULL_TIMEOUT_MS = 3_000;
-
-type PulledMessage = {
-  message?: { messageId?: string | null; attributes?: unknown; orderingKey?: string | null; data?: unknown } | null;
-  ackId?: string | null;
-};
-
-/**
- * Pulls up to `max` messages, page by page, until a pull comes back empty or times out. Nothing is nacked until the
- * caller is done, so a message seen once is not handed out again by a later pull of the same run.
- */
-async function pullUntilEmpty(
-  client: v1.SubscriberClient,
-  subscription: string,
-  max: number,
-): Promise<PulledMessage[]> {
-  const all: PulledMessage[] = [];
-  while (all.length < max) {
-    let page: PulledMessage[];
-    try {
-      const [response] = await client.pull(
-        { subscription, maxMessages: max - all.length },
-        { timeout: DLQ_PULL_TIMEOUT_MS, retry: null },
-      );
-      page = (response.receivedMessages ?? []) as PulledMessage[];
-    } catch (error) {
-      // DEADLINE_EXCEEDED: nothing (more) to pull.
-      if ((error as { code?: unknown }).code === 4) break;
-      throw error;
-    }
-    if (page.length === 0) break;
-    all.push(...page);
-  }
-  return all;
-}
 
 /** `dlq list [--json]` shows dead-lettered messages without consuming them; `dlq redrive [--tenant T]` republishes them. */
 export const dlqCommand: OpsCommand = async (argv, context, out) => {
   const selected = selectSubcommand(DLQ, argv);
-  const action = selected.name;
   const { values } = parseCommand(selected.spec, selected.argv);
-  const found: Array<{
-    subscription: string;
-    messageId: string;
-    tenantId: string;
-    eventType: string;
-    objectId: string;
-    redriven: boolean;
-  }> = [];
-  const max = values.max;
-  // Every archive at once, each pulled until it answers empty: an empty pull waits out its whole deadline, so six
-  // subscriptions in a row made `dlq list` take minutes.
-  const perArchive = await Promise.all(
-    deadLetterArchives(context.topicPrefix).map(async (archive) => {
-      const subscriber = context.pubsub.subscription(archive.subscription);
-      const [exists] = await subscriber.exists();
-      if (!exists) return [];
-      // The low-level client pulls without a streaming listener; PubSub's options carry the emulator's endpoint.
-      const client = new v1.SubscriberClient(
-        context.pubsub.options as ConstructorParameters<typeof v1.SubscriberClient>[0],
-      );
-      const entries: typeof found = [];
-      try {
-        const received = await pullUntilEmpty(client, subscriber.name, max);
-        const ack: string[] = [];
-        const nack: string[] = [];
-        for (const { message, ackId } of received) {
-          const attributes = (message?.attributes ?? {}) as Record<string, string>;
-          const entry = {
-            subscription: archive.subscription,
-            messageId: message?.messageId ?? '',
-            tenantId: attributes.tenantId ?? '',
-            eventType: attributes.eventType ?? '',
-            objectId: message?.orderingKey ?? '',
-            redriven: false,
-          };
-          const matches = !values.tenant || entry.tenantId === values.tenant;
-          if (matches) entries.push(entry);
-          if (action === 'redrive' && matches && message?.data) {
-            await context.publisher.publish(archive.source, Buffer.from(message.data as Uint8Array), {
-              attributes,
-              ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}),
-            });
-            entry.redriven = true;
-            ack.push(ackId ?? '');
-          } else nack.push(ackId ?? '');
-        }
-        if (ack.length) await client.acknowledge({ subscription: subscriber.name, ackIds: ack });
-        // Listing consumes nothing: what was only looked at goes back at once.
-        if (nack.length)
-          await client.modifyAckDeadline({ subscription: subscriber.name, ackIds: nack, ackDeadlineSeconds: 0 });
-      } finally {
-        await client.close();
-      }
-      return entries;
-    }),
-  );
-  found.push(...perArchive.flat());
+  const found = await scanDeadLetters(context, {
+    ...(values.tenant ? { tenantId: values.tenant } : {}),
+    max: values.max,
+    redrive: selected.name === 'redrive',
+  });
   print(out, found, values.json, () =>
     found.length === 0
       ? 'no dead letters'

@@ -1,5 +1,4 @@
-import type { ReplayCommand } from '../../../schemas/replay-command.schema';
-import { CONTROL_TOPICS, topicName } from '../../messaging/topics';
+import { requestReplay } from '../../ops/replay-request';
 import { REPLAY } from '../command-specs';
 import { UsageError } from '../io';
 import type { OpsCommand } from '../ops-context';
@@ -13,25 +12,25 @@ export const replayCommand: OpsCommand = async (argv, context, out) => {
   const { values } = parseCommand(REPLAY, argv);
   if (values.since !== undefined && Number.isNaN(Date.parse(values.since)))
     throw new UsageError('--since needs an ISO 8601 date-time');
-  if (values.tenant && !(await context.stores.tenants.get(values.tenant))) {
-    out.stderr(`no tenant ${values.tenant}`);
-    return 1;
-  }
-  const command: ReplayCommand = context.validators.replayCommand.parse({
-    schemaVersion: 1,
-    ...(values.tenant ? { tenantId: values.tenant } : {}),
-    ...(values.since ? { since: new Date(values.since).toISOString() } : {}),
-    requestedAt: context.now().toISOString(),
-    requestedBy: 'cli',
-  });
-  const messageId = await context.publisher.publish(
-    topicName(context.topicPrefix, CONTROL_TOPICS.schedulerTicks),
-    command,
+  const result = await requestReplay(
     {
-      orderingKey: values.tenant ?? 'all',
-      attributes: { ...(values.tenant ? { tenantId: values.tenant } : {}), requestedBy: 'cli' },
+      tenants: context.stores.tenants,
+      publisher: context.publisher,
+      validators: context.validators,
+      topicPrefix: context.topicPrefix,
+      now: context.now,
+    },
+    {
+      ...(values.tenant ? { tenantId: values.tenant } : {}),
+      ...(values.since ? { since: values.since } : {}),
+      requestedBy: 'cli',
     },
   );
+  if (!result.ok) {
+    out.stderr(result.message);
+    return 1;
+  }
+  const { messageId, command } = result;
   out.stdout(
     values.json
       ? JSON.stringify({ messageId, command }, null, 2)
