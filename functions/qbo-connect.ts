@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
 import { deployedFunctions } from '../shared/runtime/compose';
+import { listenPublicService, runPublicService, type RunningPublicService } from '../shared/runtime/public-service';
 
 /**
  * The QBO OAuth callback for production connects (`GET /callback`): Intuit requires an https redirect URI, which
@@ -7,34 +7,11 @@ import { deployedFunctions } from '../shared/runtime/compose';
  * it (shared/qbo/auth/connect-flow.ts). Deployed as the Cloud Run service `qbo-connect` from the same image as the
  * webhook (infra/public-services.tf), on the same bounded server. Wiring only.
  */
-export async function startQboConnect(
+export function startQboConnect(
   env: NodeJS.ProcessEnv = process.env,
   port = Number(env.PORT ?? 8080),
-): Promise<{ server: Server; close(): Promise<void> }> {
-  const { server, runtime } = await deployedFunctions.qboConnect(env);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, resolve);
-  });
-  return {
-    server,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await runtime.close();
-    },
-  };
+): Promise<RunningPublicService> {
+  return listenPublicService(() => deployedFunctions.qboConnect(env), port);
 }
 
-if (require.main === module) {
-  startQboConnect().then(
-    (running) => {
-      process.once('SIGTERM', () => void running.close().finally(() => process.exit(0)));
-    },
-    (error: unknown) => {
-      console.error(
-        JSON.stringify({ severity: 'CRITICAL', message: `qbo-connect start-up failed: ${(error as Error).message}` }),
-      );
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runPublicService('qbo-connect', () => startQboConnect());

@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
 import { deployedFunctions } from '../shared/runtime/compose';
+import { listenPublicService, runPublicService, type RunningPublicService } from '../shared/runtime/public-service';
 
 /**
  * The public Stripe endpoint (DESIGN section 2): `POST /{tenantId}` and `POST /` (Connect). Not a functions-framework
@@ -8,38 +8,11 @@ import { deployedFunctions } from '../shared/runtime/compose';
  * `node dist/functions/stripe-webhook.js` (infra/public-services.tf), from the same source as the functions.
  * Wiring only; the behaviour lives in shared/ingest.
  */
-export async function startStripeWebhook(
+export function startStripeWebhook(
   env: NodeJS.ProcessEnv = process.env,
   port = Number(env.PORT ?? 8080),
-): Promise<{ server: Server; close(): Promise<void> }> {
-  const { server, runtime } = await deployedFunctions.stripeWebhook(env);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, resolve);
-  });
-  return {
-    server,
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await runtime.close();
-    },
-  };
+): Promise<RunningPublicService> {
+  return listenPublicService(() => deployedFunctions.stripeWebhook(env), port);
 }
 
-if (require.main === module) {
-  startStripeWebhook().then(
-    (running) => {
-      // Cloud Run sends SIGTERM, then waits 10 s: finish what is in flight (each request is a publish away from done).
-      process.once('SIGTERM', () => void running.close().finally(() => process.exit(0)));
-    },
-    (error: unknown) => {
-      console.error(
-        JSON.stringify({
-          severity: 'CRITICAL',
-          message: `stripe-webhook start-up failed: ${(error as Error).message}`,
-        }),
-      );
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runPublicService('stripe-webhook', () => startStripeWebhook());
