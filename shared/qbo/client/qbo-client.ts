@@ -12,7 +12,7 @@ import {
   parseRetryAfter,
 } from '../faults';
 import type { QboErrorInfo } from '../faults';
-import type { RealmRateLimiter } from './rate-limiter';
+import type { QboRequestKind, RealmRateLimiter } from './rate-limiter';
 
 /** Where the client gets bearer tokens; the token provider (auth/) implements it over the secret store. */
 export interface QboAccessTokenSource {
@@ -80,6 +80,7 @@ interface Call {
    * unreliable, so a second POST can make a second object. The caller's write protocol probes for the first one.
    */
   unknownOutcomeIsFinal?: boolean;
+  kind?: QboRequestKind;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -166,9 +167,9 @@ export function createQboClient(props: QboClientProps): QboClient {
     let token = await props.tokens.getAccessToken();
     let refreshedAfter401 = false;
     for (let attempt = 0; ; attempt++) {
-      await props.limiter.acquire(props.realmId);
+      const permit = await props.limiter.acquire(props.realmId, call.kind ?? 'single');
       const started = now();
-      const { value, error } = await once(call, token);
+      const { value, error } = await once(call, token).finally(() => permit.release());
       if (value) {
         log.debug({ op: call.operation, attempt, ms: now() - started }, 'qbo request ok');
         return value;

@@ -9,7 +9,7 @@ import type { QboSimulator, QboSimulatorOptions } from '../../../dev/qbo-simulat
 
 /** No client-side limit: for tests of how the client meets QBO's (the simulator's) throttling itself. */
 export const UNLIMITED_FOR_CLIENT_TESTS: RealmRateLimiter = {
-  acquire: async () => undefined,
+  acquire: async () => ({ release: () => undefined }),
   onThrottled: () => undefined,
 };
 

@@ -21,7 +21,14 @@ function productFiles(dir: string): string[] {
 
 function countingLimiter(): RealmRateLimiter & { acquired: string[] } {
   const acquired: string[] = [];
-  return { acquired, acquire: async (realmId) => void acquired.push(realmId), onThrottled: () => undefined };
+  return {
+    acquired,
+    acquire: async (realmId) => {
+      acquired.push(realmId);
+      return { release: () => undefined };
+    },
+    onThrottled: () => undefined,
+  };
 }
 
 const base = (fetchImpl: typeof fetch): Omit<QboClientProps, 'limiter'> => ({
