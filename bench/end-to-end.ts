@@ -156,7 +156,15 @@ async function publishAsBackfill(scenario: Scenario, topicPrefix: string, concur
 
 export async function benchThroughStack(
   feed: Feed,
-  options: { objects: number; timeScale: number; concurrency: number; rootDir: string },
+  options: {
+    objects: number;
+    timeScale: number;
+    concurrency: number;
+    rootDir: string;
+    /** The consumers' delivery: the emulator's push (two at a time), or the dev push relay (see stack.ts). */
+    delivery?: 'push' | 'relay';
+    relayMaxOutstanding?: number;
+  },
   env: NodeJS.ProcessEnv,
 ) {
   const { objects, timeScale, concurrency } = options;
@@ -183,6 +191,8 @@ export async function benchThroughStack(
         qboTimeScale: timeScale,
         qboTokens: await sim.tokens(realmId),
         realmId,
+        ...(options.delivery ? { delivery: options.delivery } : {}),
+        ...(options.relayMaxOutstanding !== undefined ? { relayMaxOutstanding: options.relayMaxOutstanding } : {}),
       },
       env,
     );
@@ -215,6 +225,8 @@ export async function benchThroughStack(
       doneAt = Date.now();
     }
     const after = await sim.stats();
+    // Objects QBO wrote (a batch counts each item that wrote), from the first publish to the last object seen in
+    // QBO: the same definition as the end-to-end run's, ramp-up and tail included.
     const writes = after.writes - before.writes;
     const qboMinutes = (doneAt - started) / (60_000 * timeScale);
     const writesPerMin = qboMinutes > 0 ? writes / qboMinutes : 0;
@@ -241,6 +253,8 @@ export async function benchThroughStack(
         qbo_minutes: round(qboMinutes, 3),
         qbo_writes: writes,
         qbo_requests: after.requests - before.requests,
+        qbo_batch_requests: after.batches - before.batches,
+        delivery: options.delivery ?? 'push',
         qbo_throttled: after.throttled - before.throttled,
         throttle_bound_per_min: QBO_LIMITS.perMinute,
         missing_from_qbo: final.missing,

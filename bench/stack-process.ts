@@ -32,6 +32,9 @@ export interface StackProcessConfig {
   /** Fraction of ledger commits that crash after the QBO write (the chaos run's consumer crashes). */
   crashBeforeCommit?: number;
   maxDeliveryAttempts?: number;
+  /** The consumers' delivery (dev/local-stack/stack.ts): the emulator's push, or the dev push relay. */
+  delivery?: 'push' | 'relay';
+  relayMaxOutstanding?: number;
 }
 
 export interface StackProcessReady {
@@ -102,6 +105,8 @@ async function main(): Promise<void> {
     ...(config.retryBackoffSeconds ? { retryBackoffSeconds: config.retryBackoffSeconds } : {}),
     ...(config.crashBeforeCommit ? { crashBeforeCommit: config.crashBeforeCommit } : {}),
     ...(config.maxDeliveryAttempts ? { maxDeliveryAttempts: config.maxDeliveryAttempts } : {}),
+    ...(config.delivery ? { delivery: config.delivery } : {}),
+    ...(config.relayMaxOutstanding !== undefined ? { relayMaxOutstanding: config.relayMaxOutstanding } : {}),
     env: { ...process.env, SECRETS_DIR: config.secretsDir, LOG_LEVEL: config.logLevel },
   });
   const ready: StackProcessReady = {

@@ -39,6 +39,7 @@ import { LocalArchiver } from './archiver';
 import { injectCommitCrashes } from './crash-injection';
 import { startPubSubEmulator, type RunningEmulator } from './emulators';
 import { ensureLocalTopology, type PushRoute } from './topology';
+import { startPushRelay } from './push-relay';
 import { buildDemoTenant, DEMO_TENANT_COMPANY } from './demo-tenant';
 
 export interface LocalStackOptions {
@@ -76,6 +77,13 @@ export interface LocalStackOptions {
   leaseMs?: number;
   /** Chaos only: this fraction of ledger commits crash after the QBO write, as a killed consumer would. */
   crashBeforeCommit?: number;
+  /**
+   * How the consumers get their messages: `push` (default), the emulator's own push, at most two at a time per
+   * endpoint; `relay`, the dev push relay (push-relay.ts), `relayMaxOutstanding` at a time per consumer, as a
+   * production push subscription to Cloud Run delivers them (the backfill bench, so QBO batches can fill).
+   */
+  delivery?: 'push' | 'relay';
+  relayMaxOutstanding?: number;
 }
 
 /**
@@ -297,6 +305,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         endpoint: urls[ENTITY_CONSUMER[entity]]!,
         maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
         ...(options.retryBackoffSeconds ? { retryBackoffSeconds: options.retryBackoffSeconds } : {}),
+        ...(options.delivery === 'relay' ? { relay: true } : {}),
       });
       routes.push({
         topic,
@@ -341,6 +350,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoint: `${urls.archiver}/archive/link_records`,
     });
     await ensureLocalTopology(runtime.pubsub, topicPrefix, routes);
+    if (options.delivery === 'relay') {
+      const relay = startPushRelay({
+        pubsub: runtime.pubsub,
+        routes: routes.filter((route) => route.relay),
+        logger: loggerFor('push-relay'),
+        ...(options.relayMaxOutstanding !== undefined ? { maxOutstanding: options.relayMaxOutstanding } : {}),
+      });
+      cleanups.push(() => relay.stop());
+    }
 
     const stackTenants = tenants.map((tenant) => ({
       tenantId: tenant.tenantId,

@@ -6,6 +6,11 @@ export interface PushRoute {
   subscription: string;
   /** Empty for a pull subscription. */
   endpoint: string;
+  /**
+   * Delivered by the dev push relay (push-relay.ts) instead of the emulator's push: the subscription is a pull one,
+   * and `endpoint` is where the relay posts.
+   */
+  relay?: boolean;
   /** Consumers dead-letter after this many attempts (DESIGN section 7); archive routes never dead-letter. */
   maxDeliveryAttempts?: number;
   /** Redelivery backoff in seconds (production: 10–600); the emulator honours it, roughly. */
@@ -61,14 +66,15 @@ export async function ensureLocalTopology(pubsub: PubSub, prefix: string, routes
           maximumBackoff: { seconds: route.retryBackoffSeconds.maximum },
         }
       : undefined;
+    const pushEndpoint = route.relay ? '' : route.endpoint;
     if (exists) {
-      // A restarted stack listens on new ports: point the existing subscription at them.
-      if (route.endpoint) await subscription.modifyPushConfig({ pushEndpoint: route.endpoint });
+      // A restarted stack listens on new ports: point the existing subscription at them (an empty config: pull).
+      if (route.endpoint) await subscription.modifyPushConfig(pushEndpoint ? { pushEndpoint } : {});
       continue;
     }
     await pubsub.topic(route.topic).createSubscription(route.subscription, {
-      // No endpoint: a pull subscription (the dead-letter archives, read by `stripe-qbo dlq`).
-      ...(route.endpoint ? { pushConfig: { pushEndpoint: route.endpoint } } : {}),
+      // No endpoint: a pull subscription (the dead-letter archives, read by `stripe-qbo dlq`; relayed consumers).
+      ...(pushEndpoint ? { pushConfig: { pushEndpoint } } : {}),
       ackDeadlineSeconds: 60,
       ...(deadLetterPolicy ? { deadLetterPolicy } : {}),
       ...(retryPolicy ? { retryPolicy } : {}),

@@ -12,7 +12,7 @@ import { SimOAuth } from './oauth-state';
 import type { IssuedTokens } from './oauth-state';
 import { clone } from './sim-fault';
 import { SimThrottle } from './throttle';
-import { handleV3 } from './v3-api';
+import { batchItemEntity, handleV3, type RequestIdMode } from './v3-api';
 
 /**
  * A QuickBooks Online stand-in that tests, the local stack, the demo and the benchmarks talk to over real HTTP.
@@ -49,15 +49,8 @@ export interface QboSimulatorOptions {
   latencyMs?: number;
 }
 
-/**
- * What QBO does with a write whose `requestid` it has seen before. Intuit documents a replay of the first
- * response, but integrators report duplicates despite it, and replays of a cached failure for a corrected retry.
- * - `never` (the default): every request is executed, as if QBO had no dedupe; only our own protocol prevents
- *   duplicates, which is what the tests must prove.
- * - `replay`: the documented behaviour, a success is answered again; a failure is not remembered.
- * - `cache-failures`: the reported behaviour, the first answer is replayed whatever it was, failures included.
- */
-export type RequestIdMode = 'replay' | 'never' | 'cache-failures';
+/** What a repeated `requestid` gets: see v3-api.ts. */
+export type { RequestIdMode } from './v3-api';
 const REQUEST_ID_MODES: ReadonlySet<string> = new Set(['replay', 'never', 'cache-failures']);
 
 /**
@@ -80,6 +73,8 @@ export interface QboSimulatorStats {
   writes: number;
   throttled: number;
   faultsInjected: number;
+  /** Batch requests answered (each also counts once in `requests`). */
+  batches: number;
 }
 
 export interface QboSimulator {
@@ -108,6 +103,22 @@ const FAULT_KINDS: ReadonlySet<string> = new Set([
 
 interface ArmedFault extends InjectedFault {
   remaining: number;
+}
+
+/** The entities a batch's items write, for matching injected faults; none for anything else or a broken body. */
+function batchEntities(segment: string | undefined, body: string): string[] {
+  if (segment !== 'batch') return [];
+  try {
+    const items = (JSON.parse(body) as { BatchItemRequest?: unknown }).BatchItemRequest;
+    if (!Array.isArray(items)) return [];
+    return items.flatMap((item) => {
+      const entity =
+        typeof item === 'object' && item !== null ? batchItemEntity(item as Record<string, unknown>) : undefined;
+      return entity ? [entity] : [];
+    });
+  } catch {
+    return [];
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -156,7 +167,7 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
   const oauth = new SimOAuth(options.accessTokenTtlMs ?? 3_600_000, options.refreshTokenGraceMs ?? 86_400_000, now);
   const throttle = new SimThrottle(options.timeScale ?? 1, now);
   let armed: ArmedFault[] = [];
-  const stats: QboSimulatorStats = { requests: 0, writes: 0, throttled: 0, faultsInjected: 0 };
+  const stats: QboSimulatorStats = { requests: 0, writes: 0, throttled: 0, faultsInjected: 0, batches: 0 };
 
   const seedCompany = (realmId: string, company: SeedCompany = DEMO_COMPANY): void => {
     companies.set(realmId, new SimCompany(realmId, clone(company), now));
@@ -168,11 +179,16 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     armed.push({ ...fault, remaining });
   };
 
-  /** The first armed fault that applies, consumed. `entity` matches the URL entity (`Invoice`), a query's FROM entity, or `batch`. */
-  const takeFault = (realmId: string, entity: string, isWrite: boolean): FaultKind | undefined => {
+  /**
+   * The first armed fault that applies, consumed. `entity` matches the URL entity (`Invoice`), a query's FROM entity,
+   * or `batch`; a batch also matches the entity of any of its items, so a fault aimed at invoices meets them however
+   * they are sent.
+   */
+  const takeFault = (realmId: string, entities: string[], isWrite: boolean): FaultKind | undefined => {
+    const names = new Set(entities.map((entity) => entity.toLowerCase()));
     for (const fault of armed) {
       if (fault.realmId !== undefined && fault.realmId !== realmId) continue;
-      if (fault.entity !== undefined && fault.entity.toLowerCase() !== entity.toLowerCase()) continue;
+      if (fault.entity !== undefined && !names.has(fault.entity.toLowerCase())) continue;
       if (fault.kind === 'timeout_after_commit' && !isWrite) continue;
       if (fault.probability !== undefined && Math.random() >= fault.probability) continue;
       fault.remaining -= 1;
@@ -194,7 +210,7 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const reference = `ref${stats.requests}`;
 
-    const fault = takeFault(realmId, simEntityName(entity) ?? entity, isWrite);
+    const fault = takeFault(realmId, [simEntityName(entity) ?? entity, ...batchEntities(segments[0], body)], isWrite);
     if (fault === 'auth_expired') oauth.expireAccessToken(token);
     if (fault === 'auth_revoked') oauth.revoke(token);
     const grant = oauth.realmOf(token);
@@ -223,7 +239,9 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     }
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 
-    const requestId = isWrite && requestIdMode !== 'never' ? url.searchParams.get('requestid') : null;
+    // A batch's requestid is applied per item inside it (v3-api.ts), never to the batch as a whole.
+    const isBatch = segments[0] === 'batch';
+    const requestId = isWrite && !isBatch && requestIdMode !== 'never' ? url.searchParams.get('requestid') : null;
     const remembered = requestId ? company.replayFor(requestId) : undefined;
     let reply: HttpReply;
     if (remembered) {
@@ -233,9 +251,11 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
         company,
         { method: request.method ?? 'GET', segments, params: url.searchParams, body },
         now(),
+        { requestIdMode, batchRequestId: isBatch ? url.searchParams.get('requestid') : null },
       );
       reply = outcome.reply;
-      if (outcome.wrote) stats.writes += 1;
+      if (outcome.wrote) stats.writes += outcome.writes ?? 1;
+      if (isBatch) stats.batches += 1;
       if (requestId && (outcome.reply.status === 200 || requestIdMode === 'cache-failures'))
         company.remember(requestId, outcome.reply);
     }

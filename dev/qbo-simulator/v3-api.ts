@@ -21,6 +21,31 @@ import { SimFault, asRecord } from './sim-fault';
  */
 export const MAX_BATCH_ITEMS = 30;
 
+/**
+ * What QBO does with a write whose `requestid` it has seen before. Intuit documents a replay of the first
+ * response, but integrators report duplicates despite it, and replays of a cached failure for a corrected retry.
+ * - `never` (the default): every request is executed, as if QBO had no dedupe; only our own protocol prevents
+ *   duplicates, which is what the tests must prove.
+ * - `replay`: the documented behaviour, a success is answered again; a failure is not remembered.
+ * - `cache-failures`: the reported behaviour, the first answer is replayed whatever it was, failures included.
+ */
+export type RequestIdMode = 'replay' | 'never' | 'cache-failures';
+
+/**
+ * QBO's own column for a write's request id is 50 characters. A batch's `requestid` is combined with each item's
+ * bId into that item's request id (Intuit, "Using RequestId", developer blog 2015-04-06: at most 36 characters for a
+ * batch's requestid and 10 for each bId; intuit/QuickBooks-V3-Java-SDK #180: a 32-character batch requestid with
+ * 36-character bIds faults every item with 6000 "You cannot enter more than 50 characters in the request_id field
+ * … which is 68 characters").
+ */
+const MAX_REQUEST_ID = 50;
+
+export interface V3Options {
+  requestIdMode: RequestIdMode;
+  /** The batch's `requestid` query parameter; single writes' are handled by the server around handleV3. */
+  batchRequestId: string | null;
+}
+
 export interface V3Request {
   method: string;
   /** Path segments after /v3/company/{realm}/. */
@@ -33,6 +58,8 @@ export interface V3Outcome {
   reply: HttpReply;
   /** True when the request changed the company (counts as a write; may be lost by timeout_after_commit). */
   wrote: boolean;
+  /** Objects written: 1 for a single write, one per item that wrote for a batch. */
+  writes?: number;
 }
 
 type Operation = 'create' | 'update' | 'delete' | 'void';
@@ -95,7 +122,26 @@ function runQueryText(company: SimCompany, text: string): Record<string, unknown
   return queryResponseBody(runQuery(parsed, company.list(parsed.entity)));
 }
 
-function batch(company: SimCompany, body: Record<string, unknown>, now: number): V3Outcome {
+function requestIdTooLong(requestId: string): SimFault {
+  return new SimFault({
+    Message: 'A business validation error has occurred while processing your request',
+    Detail: `Business Validation Error: You cannot enter more than ${MAX_REQUEST_ID} characters in the request_id field. You tried entering ${requestId.slice(0, 10)}..., which is ${requestId.length} characters.`,
+    code: '6000',
+  });
+}
+
+/** The entity of a batch item's payload (`{"bId","operation","Invoice":{…}}`), undefined for a query item. */
+export function batchItemEntity(item: Record<string, unknown>): SimEntityName | undefined {
+  const key = Object.keys(item).find((k) => k !== 'bId' && k !== 'operation' && simEntityName(k) !== undefined);
+  return key === undefined ? undefined : simEntityName(key);
+}
+
+/**
+ * POST /batch: items run in order, each on its own (a failed item does not stop or undo the others), faults inside
+ * the HTTP 200 (fixtures/qbo/batch-response.json). With a batch `requestid`, each write item's request id is the
+ * batch's followed by its bId, remembered and replayed per item as `options.requestIdMode` says.
+ */
+function batch(company: SimCompany, body: Record<string, unknown>, now: number, options: V3Options): V3Outcome {
   const items = body.BatchItemRequest;
   if (!Array.isArray(items) || items.length === 0) throw new SimFault(faults.requiredParam('BatchItemRequest'));
   if (items.length > MAX_BATCH_ITEMS)
@@ -104,36 +150,52 @@ function batch(company: SimCompany, body: Record<string, unknown>, now: number):
       Detail: `Batch size exceeded: a batch request may carry at most ${MAX_BATCH_ITEMS} items, got ${items.length}`,
       code: '2010',
     });
-  let wrote = false;
+  let writes = 0;
   const responses = items.map((raw) => {
     const item = asRecord(raw);
     const bId = item.bId;
+    const itemRequestId =
+      options.batchRequestId !== null && typeof item.Query !== 'string'
+        ? `${options.batchRequestId}${String(bId ?? '')}`
+        : undefined;
+    const remembered =
+      itemRequestId !== undefined && options.requestIdMode !== 'never' ? company.replayFor(itemRequestId) : undefined;
+    if (remembered) return { ...(JSON.parse(remembered.body) as Record<string, unknown>), bId };
+    let response: Record<string, unknown>;
     try {
       if (typeof item.Query === 'string') return { QueryResponse: runQueryText(company, item.Query), bId };
-      const key = Object.keys(item).find((k) => simEntityName(k) !== undefined && k !== 'bId');
+      if (itemRequestId !== undefined && itemRequestId.length > MAX_REQUEST_ID) throw requestIdTooLong(itemRequestId);
+      const key = Object.keys(item).find((k) => k !== 'bId' && k !== 'operation' && simEntityName(k) !== undefined);
       const entity = entityFrom(key);
       const payload = asRecord(item[key as string]);
       const operation = operationOf(entity, typeof item.operation === 'string' ? item.operation : null, payload);
-      const result = mutate(company, entity, operation, payload);
-      wrote = true;
-      return { [entity]: result, bId };
+      response = { [entity]: mutate(company, entity, operation, payload) };
+      writes += 1;
     } catch (error) {
       // Per-item faults travel inside an HTTP 200, exactly as fixtures/qbo/batch-response.json shows.
-      if (error instanceof SimFault) return { Fault: validationFaultObject(error.fault), bId };
-      throw error;
+      if (!(error instanceof SimFault)) throw error;
+      response = { Fault: validationFaultObject(error.fault) };
     }
+    if (itemRequestId !== undefined && (response.Fault === undefined || options.requestIdMode === 'cache-failures'))
+      company.remember(itemRequestId, json(200, response));
+    return { ...response, bId };
   });
-  return { reply: json(200, { BatchItemResponse: responses, time: qboTime(now) }), wrote };
+  return { reply: json(200, { BatchItemResponse: responses, time: qboTime(now) }), wrote: writes > 0, writes };
 }
 
-export function handleV3(company: SimCompany, request: V3Request, now: number): V3Outcome {
+export function handleV3(
+  company: SimCompany,
+  request: V3Request,
+  now: number,
+  options: V3Options = { requestIdMode: 'never', batchRequestId: null },
+): V3Outcome {
   try {
     const [first, second] = request.segments;
     if (first === 'query') {
       const text = request.method === 'GET' ? (request.params.get('query') ?? '') : request.body;
       return { reply: json(200, { QueryResponse: runQueryText(company, text), time: qboTime(now) }), wrote: false };
     }
-    if (first === 'batch' && request.method === 'POST') return batch(company, parseBody(request.body), now);
+    if (first === 'batch' && request.method === 'POST') return batch(company, parseBody(request.body), now, options);
     if (first === 'reports' && request.method === 'GET' && second !== undefined && request.segments.length === 2)
       return { reply: json(200, runReport(company, { name: second, params: request.params, now })), wrote: false };
     if (request.segments.length > 2)

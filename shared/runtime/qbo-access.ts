@@ -17,6 +17,7 @@ import {
 import { QboAuthError } from '../qbo/faults';
 import { createQboClient, type QboClient } from '../qbo/client/qbo-client';
 import { createRealmRateLimiter } from '../qbo/client/rate-limiter';
+import { withBatchedCreates } from '../qbo/client/batch-writer';
 import type { QboEntityName } from '../qbo/entities';
 import { secretNames, type SecretStore } from '../secrets/secret-store';
 import { SyncStateLease } from '../stores/lease';
@@ -135,8 +136,10 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
         limiter,
         logger: runtime.logger,
       });
-      clients.set(tenant.tenantId, client);
-      return client;
+      // Concurrent creates for the realm share batch requests (batch-writer.ts); everything else goes as before.
+      const batching = withBatchedCreates(client, { logger: runtime.logger });
+      clients.set(tenant.tenantId, batching);
+      return batching;
     },
     async storeTokens(tenantId, realmId, issued) {
       await writeStoredTokens(runtime.secrets, tenantId, storedTokensFrom(issued, realmId, Date.now()));

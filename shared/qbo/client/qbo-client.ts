@@ -50,8 +50,9 @@ export interface WriteOptions {
 
 /**
  * What the product asks of QBO: create, read, void or delete one object, and query. It never edits what it posted
- * (every QBO write of ours is its own ledger entry, DESIGN section 5), and sends no batches. The write protocol's
- * QboWriter port is this shape, so a client is a QboWriter without a cast.
+ * (every QBO write of ours is its own ledger entry, DESIGN section 5). The write protocol's QboWriter port is this
+ * shape, so a client is a QboWriter without a cast. Creates may travel in batches (batch-writer.ts over
+ * QboBatchTransport); to its caller each is still one create.
  */
 export interface QboClient {
   create(entity: QboEntityName, body: QboEntity, options: WriteOptions): Promise<QboSavedEntity>;
@@ -67,7 +68,34 @@ export interface QboClient {
   query(sql: string): Promise<QboSavedEntity[]>;
 }
 
+/** One create inside a batch request. */
+export interface BatchCreate {
+  /** Unique within the batch, ≤ 10 characters: QBO makes each item's request id from the batch's and this. */
+  bId: string;
+  entity: QboEntityName;
+  body: QboEntity;
+}
+
+/** One item's answer: what a single create would have returned, or the error it would have thrown. */
+export type BatchCreateResult = { bId: string; saved: QboSavedEntity } | { bId: string; error: SyncError };
+
+/** The raw batch call (POST /batch) a batching writer sends creates through. */
+export interface QboBatchTransport {
+  /**
+   * ≤ 30 creates in one request, under the limiter as kind `batch`. A batch-level 429, 5xx or 401 is retried like a
+   * single request's; a lost response (timeout, dropped connection) is never re-sent and throws the unknown-outcome
+   * error a single create throws, for every item. `requestId` (≤ 36 characters) is the batch's: QBO derives each
+   * item's request id from it and the item's bId.
+   */
+  createBatch(items: BatchCreate[], options: WriteOptions): Promise<BatchCreateResult[]>;
+}
+
 export const QBO_MINOR_VERSION = 75;
+/** QBO's limit on operations in one batch request (and the simulator's: dev/qbo-simulator/v3-api.ts). */
+export const QBO_MAX_BATCH_ITEMS = 30;
+/** Intuit: a batch's requestid may have at most 36 characters, each bId at most 10 (developer blog, 2015-04-06). */
+const MAX_BATCH_REQUEST_ID = 36;
+const MAX_BID = 10;
 
 interface Call {
   method: 'GET' | 'POST';
@@ -85,9 +113,9 @@ interface Call {
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function escapeRequestId(requestId: string): string {
-  if (requestId.length === 0 || requestId.length > 50)
-    throw new PermanentError(`QBO requestid must be 1..50 characters, got ${requestId.length}`, {
+function escapeRequestId(requestId: string, max = 50): string {
+  if (requestId.length === 0 || requestId.length > max)
+    throw new PermanentError(`QBO requestid must be 1..${max} characters, got ${requestId.length}`, {
       code: 'qbo_request_id',
     });
   return requestId;
@@ -99,7 +127,26 @@ function rowsOf(queryResponse: unknown): QboSavedEntity[] {
   return [];
 }
 
-export function createQboClient(props: QboClientProps): QboClient {
+/** A batch item's Fault is what a single create of it would have got: classified by the same table. */
+function batchItemResult(item: Record<string, unknown>, request: BatchCreate): BatchCreateResult {
+  const { bId, entity } = request;
+  const operation = `batch ${bId}: create ${entity}`;
+  if (item.Fault !== undefined) {
+    // The item's own status is not sent; a single create would have had 400 (a SystemFault type still reads as one).
+    return { bId, error: classifyQboFault(parseQboFault(item), { status: 400, operation }) };
+  }
+  const saved = item[entity];
+  if (typeof saved === 'object' && saved !== null) return { bId, saved: saved as QboSavedEntity };
+  return {
+    bId,
+    // Answered, but not about this item: whether it was written is unknown, so the protocol's next attempt probes.
+    error: new RetryableError(`${operation}: QBO's batch answer has no result for it`, {
+      code: 'qbo_batch_item_missing',
+    }),
+  };
+}
+
+export function createQboClient(props: QboClientProps): QboClient & QboBatchTransport {
   // Types require it; this catches a caller that got around them (a cast, plain JavaScript).
   if (!props.limiter) throw new Error('a QBO client needs its realm limiter');
   const fetchImpl = props.fetch ?? fetch;
@@ -232,7 +279,35 @@ export function createQboClient(props: QboClientProps): QboClient {
     return entityOf(envelope, entity);
   }
 
+  async function createBatch(items: BatchCreate[], options: WriteOptions): Promise<BatchCreateResult[]> {
+    if (items.length === 0 || items.length > QBO_MAX_BATCH_ITEMS)
+      throw new PermanentError(`a QBO batch carries 1..${QBO_MAX_BATCH_ITEMS} operations, got ${items.length}`, {
+        code: 'qbo_batch_size',
+      });
+    const bIds = new Set(items.map((item) => item.bId));
+    if (bIds.size !== items.length || items.some((item) => item.bId.length === 0 || item.bId.length > MAX_BID))
+      throw new PermanentError(`batch bIds must be unique and 1..${MAX_BID} characters`, { code: 'qbo_batch_bid' });
+    const envelope = await send({
+      method: 'POST',
+      path: 'batch',
+      params: { requestid: escapeRequestId(options.requestId, MAX_BATCH_REQUEST_ID) },
+      body: {
+        BatchItemRequest: items.map((item) => ({ bId: item.bId, operation: 'create', [item.entity]: item.body })),
+      },
+      operation: `batch of ${items.length} creates`,
+      unknownOutcomeIsFinal: true,
+      kind: 'batch',
+    });
+    const answers = new Map<string, Record<string, unknown>>();
+    for (const raw of Array.isArray(envelope.BatchItemResponse) ? (envelope.BatchItemResponse as unknown[]) : []) {
+      const answer = (raw ?? {}) as Record<string, unknown>;
+      if (typeof answer.bId === 'string') answers.set(answer.bId, answer);
+    }
+    return items.map((item) => batchItemResult(answers.get(item.bId) ?? {}, item));
+  }
+
   return {
+    createBatch,
     create: (entity, body, options) => write(entity, body, options),
     voidTxn: (entity, ref, options) =>
       VOID_BY_SPARSE_UPDATE.has(entity)

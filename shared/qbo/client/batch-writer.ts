@@ -1,0 +1,206 @@
+import { uuidV5 } from '../../accounting/operation';
+import type { SyncError } from '../../errors';
+import type { Logger } from '../../observability/logger';
+import type { QboEntity, QboEntityName, QboSavedEntity } from '../entities';
+import { QboServerError, QboThrottleError } from '../faults';
+import type { BatchCreate, QboBatchTransport, QboClient, WriteOptions } from './qbo-client';
+import { QBO_MAX_BATCH_ITEMS } from './qbo-client';
+
+/**
+ * Creates for one realm, coalesced into QBO batch requests (issue #16): QBO allows a realm 500 requests a minute, of
+ * which 40 may be batches of up to 30 operations, so singles alone stop near 500 writes a minute and batches add up
+ * to 1,200 more. Only the transport changes: each create is still its own message's write, reserved in the ledger,
+ * marked, probed on takeover, verified and committed by that message's pipeline (write-protocol.ts). Its caller gets
+ * exactly what a single create gives: the saved entity, or the error a single create would throw for its Fault
+ * (6140/6240/6000 go down the same probe-and-link path), or, when the batch's answer is lost, the unknown-outcome
+ * error (`qbo_timeout`/`qbo_network`) a lost single create gives, so the protocol probes and nothing is re-sent.
+ *
+ * Flush policy, from the backfill bench (bench/end-to-end.ts, QBO's real clock):
+ * - A create goes out alone at once while fewer than `maxSinglesInFlight` singles are under way: at low load
+ *   nothing waits and no batch request (the scarcer budget, 40 a minute) is spent on one object.
+ * - Past that, creates queue. Singles stop being free exactly when the realm's 500 a minute is used up, because the
+ *   limiter then holds them (their permits wait), so the queue grows only when singles cannot keep up: the load that
+ *   batches are for. A queued batch leaves when it has 30 items, or when its oldest item has waited `lingerMs`, with
+ *   at most `maxBatchesInFlight` batch requests under way. While those wait for a batch permit (every 1.5 s at 40 a
+ *   minute) the queue keeps filling, so under a backlog the batches leave full.
+ * - `maxSinglesInFlight` is kept small (4 of QBO's 10 concurrent requests) so the queue sees the backlog instead
+ *   of the limiter hiding it, and reads and queries keep room.
+ * - One queued item alone goes as a single, not as a batch of one, once a single slot frees.
+ * Voids, deletes, reads and queries are never batched: they go straight to the client.
+ */
+export interface BatchWriterOptions {
+  logger: Logger;
+  /** How long the oldest queued create may wait for a batch to fill (default 50 ms). */
+  lingerMs?: number;
+  maxBatchItems?: number;
+  maxBatchesInFlight?: number;
+  maxSinglesInFlight?: number;
+  /**
+   * How long an item may keep being re-queued after a per-item throttle or system fault, as the client's retry
+   * budget bounds a single create's retries (default 10 s).
+   */
+  retryBudgetMs?: number;
+  now?: () => number;
+}
+
+interface Queued {
+  entity: QboEntityName;
+  body: QboEntity;
+  requestId: string;
+  queuedAt: number;
+  deadline: number;
+  attempts: number;
+  resolve(saved: QboSavedEntity): void;
+  reject(error: unknown): void;
+}
+
+export interface BatchWriterStats {
+  singles: number;
+  batches: number;
+  batchedItems: number;
+}
+
+export type BatchingQboClient = QboClient & { batchStats(): BatchWriterStats };
+
+/** The batch's requestid: deterministic over its items' own request ids, so a batch re-sent whole dedupes as one. */
+function batchRequestId(items: readonly Queued[]): string {
+  return uuidV5(`batch\n${items.map((item) => item.requestId).join('\n')}`);
+}
+
+/** A per-item fault a single create would have retried in the client: the item goes round once more. */
+function retriedInProcess(error: SyncError): boolean {
+  return error instanceof QboThrottleError || error instanceof QboServerError;
+}
+
+export function withBatchedCreates(
+  client: QboClient & QboBatchTransport,
+  options: BatchWriterOptions,
+): BatchingQboClient {
+  const lingerMs = options.lingerMs ?? 50;
+  const maxItems = Math.min(QBO_MAX_BATCH_ITEMS, options.maxBatchItems ?? QBO_MAX_BATCH_ITEMS);
+  const maxBatches = options.maxBatchesInFlight ?? 2;
+  const maxSingles = options.maxSinglesInFlight ?? 4;
+  const retryBudgetMs = options.retryBudgetMs ?? 10_000;
+  const now = options.now ?? Date.now;
+  const queue: Queued[] = [];
+  const stats: BatchWriterStats = { singles: 0, batches: 0, batchedItems: 0 };
+  let singlesInFlight = 0;
+  let batchesInFlight = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  function sendSingle(item: Queued): void {
+    singlesInFlight += 1;
+    stats.singles += 1;
+    client
+      .create(item.entity, item.body, { requestId: item.requestId })
+      .then(item.resolve, item.reject)
+      .finally(() => {
+        singlesInFlight -= 1;
+        pump();
+      });
+  }
+
+  function settle(item: Queued, error: SyncError): void {
+    if (retriedInProcess(error) && now() + backoff(item.attempts) < item.deadline) {
+      item.attempts += 1;
+      setTimeout(() => {
+        queue.unshift(item);
+        pump();
+      }, backoff(item.attempts)).unref();
+      return;
+    }
+    item.reject(error);
+  }
+
+  const backoff = (attempts: number) => Math.min(5_000, 250 * 2 ** attempts);
+
+  async function sendBatch(items: Queued[]): Promise<void> {
+    batchesInFlight += 1;
+    stats.batches += 1;
+    stats.batchedItems += items.length;
+    const requests: BatchCreate[] = items.map((item, index) => ({
+      bId: `b${index}`,
+      entity: item.entity,
+      body: item.body,
+    }));
+    const started = now();
+    try {
+      const results = await client.createBatch(requests, { requestId: batchRequestId(items) });
+      options.logger.debug({ items: items.length, ms: now() - started }, 'qbo batch answered');
+      results.forEach((result, index) => {
+        const item = items[index]!;
+        if ('saved' in result) item.resolve(result.saved);
+        else settle(item, result.error);
+      });
+    } catch (error) {
+      // The whole request failed as a single one would have (after the client's own retries), or its answer was
+      // lost: every item gets that error, and for a lost answer that is the unknown outcome, so each probes.
+      for (const item of items) item.reject(error);
+    } finally {
+      batchesInFlight -= 1;
+      pump();
+    }
+  }
+
+  /** Sends what the policy above lets go now, and wakes itself for the oldest item's linger. */
+  function pump(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    while (queue.length > 0) {
+      const ripe = queue.length >= maxItems || now() - queue[0]!.queuedAt >= lingerMs;
+      if (queue.length === 1 && singlesInFlight < maxSingles) {
+        sendSingle(queue.shift()!);
+        continue;
+      }
+      if (ripe && batchesInFlight < maxBatches) {
+        void sendBatch(queue.splice(0, maxItems));
+        continue;
+      }
+      if (!ripe) timer = setTimeout(pump, Math.max(1, queue[0]!.queuedAt + lingerMs - now()));
+      // Otherwise a lane finishing calls pump again.
+      return;
+    }
+  }
+
+  function create(entity: QboEntityName, body: QboEntity, options: WriteOptions): Promise<QboSavedEntity> {
+    if (queue.length === 0 && singlesInFlight < maxSingles)
+      return new Promise((resolve, reject) => {
+        const at = now();
+        sendSingle({
+          entity,
+          body,
+          requestId: options.requestId,
+          queuedAt: at,
+          deadline: at,
+          attempts: 0,
+          resolve,
+          reject,
+        });
+      });
+    return new Promise((resolve, reject) => {
+      const at = now();
+      queue.push({
+        entity,
+        body,
+        requestId: options.requestId,
+        queuedAt: at,
+        deadline: at + retryBudgetMs,
+        attempts: 0,
+        resolve,
+        reject,
+      });
+      pump();
+    });
+  }
+
+  return {
+    create,
+    read: (entity, id) => client.read(entity, id),
+    voidTxn: (entity, ref, writeOptions) => client.voidTxn(entity, ref, writeOptions),
+    delete: (entity, ref, writeOptions) => client.delete(entity, ref, writeOptions),
+    query: (sql) => client.query(sql),
+    batchStats: () => ({ ...stats }),
+  };
+}
