@@ -121,6 +121,50 @@ describe('QBO simulator: query language subset and batch', () => {
     );
   });
 
+  it("applies a batch's requestid per item (requestid + bId), as QBO does, and faults an item whose id passes 50 characters", async () => {
+    const post = async (requestId: string, body: unknown) =>
+      fetch(`${h.simulator.url}/v3/company/${h.realmId}/batch?requestid=${requestId}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await h.tokens.getAccessToken()}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (response) => (await response.json()) as { BatchItemResponse: BatchItemResponse[] });
+    const batch = (names: string[]) => ({
+      BatchItemRequest: names.map((name, i) => ({ bId: `b${i}`, operation: 'create', Vendor: { DisplayName: name } })),
+    });
+    const ids = (answer: { BatchItemResponse: BatchItemResponse[] }) =>
+      answer.BatchItemResponse.map(
+        (item) => (item.Vendor as { Id?: string } | undefined)?.Id ?? item.Fault?.Error[0]?.code,
+      );
+    const vendors = () => h.simulator.entities(h.realmId, 'Vendor').length;
+
+    // replay: a batch sent again with its requestid answers each written item with its first result.
+    h.simulator.setRequestIdMode('replay');
+    const start = vendors();
+    const first = await post('batch-one', batch(['Replay One', 'Replay Two']));
+    const again = await post('batch-one', batch(['Replay One', 'Replay Two']));
+    expect(ids(again)).toEqual(ids(first));
+    expect(vendors()).toBe(start + 2);
+    // Per item, not per request: the same requestid with a new bId is a new item.
+    const third = await post('batch-one', {
+      BatchItemRequest: [{ bId: 'b9', operation: 'create', Vendor: { DisplayName: 'Replay Nine' } }],
+    });
+    expect(third.BatchItemResponse[0]?.Vendor).toBeDefined();
+    expect(vendors()).toBe(start + 3);
+
+    // never (the default): QBO's replay cannot be relied on, a batch sent again writes again (6240 here, by name).
+    h.simulator.setRequestIdMode('never');
+    expect(ids(await post('batch-one', batch(['Replay One'])))).toEqual(['6240']);
+
+    // intuit/QuickBooks-V3-Java-SDK #180: a 32-character requestid with 36-character bIds faults every item, 6000.
+    const long = await post('86e1e8438fd9413587c2bd17f4185b13', {
+      BatchItemRequest: [
+        { bId: '0b7c9a8e-5b1f-4a53-9d5e-3f1f2a6c7d8e', operation: 'create', Vendor: { DisplayName: 'Long Id' } },
+      ],
+    });
+    expect(long.BatchItemResponse[0]?.Fault?.Error[0]?.code).toBe('6000');
+    expect(vendors()).toBe(start + 3);
+  });
+
   it('batch takes at most 30 operations', async () => {
     const items = Array.from({ length: 31 }, (_, i) => ({ bId: `b${i}`, Query: 'SELECT * FROM Item' }));
     expect((await rawBatch({ BatchItemRequest: items })).status).toBe(400);
