@@ -7,6 +7,13 @@ import { qboLiteral, type QboObject, type QboWriter } from './qbo-port';
 /** How long one attempt may hold an object: longer than a QBO write with its retries, shorter than Pub/Sub's backoff. */
 export const LEASE_MS = 120_000;
 
+/**
+ * A create must leave at least this long before its lease runs out (half the lease when that is shorter): the time
+ * its request, the client's retries of it and the commit may take. One that waited longer for QBO capacity (the
+ * realm's budget, a batch filling) is not sent, so a takeover after the lease never races a write still in flight.
+ */
+const SEND_MARGIN_MS = 45_000;
+
 export type OperationOutcome =
   | { kind: 'posted'; qbo: QboObject; entry: LedgerEntry; recovered: boolean }
   | { kind: 'already_posted'; entry: LedgerEntry };
@@ -174,11 +181,12 @@ async function performWrite(
   qbo: QboWriter,
   operation: PlannedOperation,
   body: Record<string, unknown>,
-  targetId?: string,
+  targetId: string | undefined,
+  notAfter: number,
 ): Promise<{ object: QboObject; found: boolean }> {
   const sent = (object: QboObject) => ({ object, found: false });
   if (operation.operation === 'create')
-    return sent(await qbo.create(operation.entity, body, { requestId: operation.requestId }));
+    return sent(await qbo.create(operation.entity, body, { requestId: operation.requestId, notAfter }));
   if (!targetId) throw new PermanentError(`${operation.operation} needs a target`, { code: 'missing_target' });
   const target = await readTarget(qbo, operation, targetId);
   if ('done' in target) return { object: target.done, found: true };
@@ -251,7 +259,9 @@ export async function writeOnce(
     }
     try {
       if (!qboObject) {
-        const written = await performWrite(context.qbo, { ...operation, requestId }, body, targetId);
+        const leaseMs = context.leaseMs ?? LEASE_MS;
+        const notAfter = reservation.entry.leaseExpiresAt - Math.min(SEND_MARGIN_MS, leaseMs / 2);
+        const written = await performWrite(context.qbo, { ...operation, requestId }, body, targetId, notAfter);
         qboObject = written.object;
         recovered = written.found;
       }

@@ -4,7 +4,7 @@ import type { Logger } from '../../observability/logger';
 import type { QboEntity, QboEntityName, QboSavedEntity } from '../entities';
 import { QboServerError, QboThrottleError } from '../faults';
 import type { BatchCreate, QboBatchTransport, QboClient, WriteOptions } from './qbo-client';
-import { QBO_MAX_BATCH_ITEMS } from './qbo-client';
+import { notSentError, QBO_MAX_BATCH_ITEMS } from './qbo-client';
 
 /**
  * Creates for one realm, coalesced into QBO batch requests (issue #16): QBO allows a realm 500 requests a minute, of
@@ -25,7 +25,10 @@ import { QBO_MAX_BATCH_ITEMS } from './qbo-client';
  *   minute) the queue keeps filling, so under a backlog the batches leave full.
  * - `maxSinglesInFlight` is kept small (4 of QBO's 10 concurrent requests) so the queue sees the backlog instead
  *   of the limiter hiding it, and reads and queries keep room.
- * - One queued item alone goes as a single, not as a batch of one, once a single slot frees.
+ * - One queued item alone goes as a single, not as a batch of one, once a single slot frees (or as a batch of one
+ *   when the singles have been held for four lingers: the minute budget is spent and only batch permits are left).
+ * - A create carries its caller's deadline (`notAfter`, from its ledger lease): one still queued, or still waiting
+ *   for a permit, when it passes is not sent and fails `qbo_not_sent`, so a takeover never races it.
  * Voids, deletes, reads and queries are never batched: they go straight to the client.
  */
 export interface BatchWriterOptions {
@@ -47,12 +50,16 @@ interface Queued {
   entity: QboEntityName;
   body: QboEntity;
   requestId: string;
+  notAfter: number | undefined;
   queuedAt: number;
   deadline: number;
   attempts: number;
   resolve(saved: QboSavedEntity): void;
   reject(error: unknown): void;
 }
+
+/** How many lingers a lone queued item waits for a single lane before it goes as a batch of one. */
+const LONE_ITEM_WAITS = 4;
 
 export interface BatchWriterStats {
   singles: number;
@@ -92,7 +99,10 @@ export function withBatchedCreates(
     singlesInFlight += 1;
     stats.singles += 1;
     client
-      .create(item.entity, item.body, { requestId: item.requestId })
+      .create(item.entity, item.body, {
+        requestId: item.requestId,
+        ...(item.notAfter !== undefined ? { notAfter: item.notAfter } : {}),
+      })
       .then(item.resolve, item.reject)
       .finally(() => {
         singlesInFlight -= 1;
@@ -114,7 +124,10 @@ export function withBatchedCreates(
 
   const backoff = (attempts: number) => Math.min(5_000, 250 * 2 ** attempts);
 
-  async function sendBatch(items: Queued[]): Promise<void> {
+  async function sendBatch(queued: Queued[]): Promise<void> {
+    const items = queued;
+    // The batch leaves only while every item's lease would outlive it (pump dropped the expired ones).
+    const deadlines = items.flatMap((item) => (item.notAfter === undefined ? [] : [item.notAfter]));
     batchesInFlight += 1;
     stats.batches += 1;
     stats.batchedItems += items.length;
@@ -125,7 +138,10 @@ export function withBatchedCreates(
     }));
     const started = now();
     try {
-      const results = await client.createBatch(requests, { requestId: batchRequestId(items) });
+      const results = await client.createBatch(requests, {
+        requestId: batchRequestId(items),
+        ...(deadlines.length > 0 ? { notAfter: Math.min(...deadlines) } : {}),
+      });
       options.logger.debug({ items: items.length, ms: now() - started }, 'qbo batch answered');
       results.forEach((result, index) => {
         const item = items[index]!;
@@ -148,50 +164,68 @@ export function withBatchedCreates(
       clearTimeout(timer);
       timer = undefined;
     }
+    dropExpired();
     while (queue.length > 0) {
-      const ripe = queue.length >= maxItems || now() - queue[0]!.queuedAt >= lingerMs;
-      if (queue.length === 1 && singlesInFlight < maxSingles) {
-        sendSingle(queue.shift()!);
-        continue;
+      const waited = now() - queue[0]!.queuedAt;
+      if (queue.length === 1) {
+        if (singlesInFlight < maxSingles) {
+          sendSingle(queue.shift()!);
+          continue;
+        }
+        // A lone item waits for a single lane rather than spend a batch request on itself, unless the singles are
+        // held a while (the realm's minute budget used up) and a batch lane is free.
+        if (waited >= LONE_ITEM_WAITS * lingerMs && batchesInFlight < maxBatches) {
+          void sendBatch(queue.splice(0, 1));
+          continue;
+        }
+        return wakeAfter(LONE_ITEM_WAITS * lingerMs - waited);
       }
+      const ripe = queue.length >= maxItems || waited >= lingerMs;
       if (ripe && batchesInFlight < maxBatches) {
         void sendBatch(queue.splice(0, maxItems));
         continue;
       }
-      if (!ripe) timer = setTimeout(pump, Math.max(1, queue[0]!.queuedAt + lingerMs - now()));
-      // Otherwise a lane finishing calls pump again.
+      // Not ripe: wake when it is. Otherwise a lane finishing calls pump again.
+      if (!ripe) wakeAfter(lingerMs - waited);
       return;
     }
   }
 
+  function wakeAfter(ms: number): void {
+    timer = setTimeout(pump, Math.max(1, ms));
+  }
+
+  /** Items whose deadline passed while queued fail unsent, as a single held past its deadline does. */
+  function dropExpired(): void {
+    const at = now();
+    for (let index = queue.length - 1; index >= 0; index -= 1) {
+      const item = queue[index]!;
+      if (item.notAfter === undefined || at <= item.notAfter) continue;
+      queue.splice(index, 1);
+      item.reject(notSentError(`create ${item.entity}`));
+    }
+  }
+
   function create(entity: QboEntityName, body: QboEntity, options: WriteOptions): Promise<QboSavedEntity> {
-    if (queue.length === 0 && singlesInFlight < maxSingles)
-      return new Promise((resolve, reject) => {
-        const at = now();
-        sendSingle({
-          entity,
-          body,
-          requestId: options.requestId,
-          queuedAt: at,
-          deadline: at,
-          attempts: 0,
-          resolve,
-          reject,
-        });
-      });
     return new Promise((resolve, reject) => {
       const at = now();
-      queue.push({
+      const item: Queued = {
         entity,
         body,
         requestId: options.requestId,
+        notAfter: options.notAfter,
         queuedAt: at,
         deadline: at + retryBudgetMs,
         attempts: 0,
         resolve,
         reject,
-      });
-      pump();
+      };
+      // Nothing queued and a single lane free: it goes at once, alone (the client retries it as any single).
+      if (queue.length === 0 && singlesInFlight < maxSingles) sendSingle(item);
+      else {
+        queue.push(item);
+        pump();
+      }
     });
   }
 

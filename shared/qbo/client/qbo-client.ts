@@ -46,6 +46,15 @@ export interface QboClientProps {
 export interface WriteOptions {
   /** QBO's idempotency key: ≤ 50 characters, unique per company; deterministic per operation (DESIGN section 5). */
   requestId: string;
+  /** Epoch ms after which the request is not sent (nor re-sent): the caller's lease would not outlive it. */
+  notAfter?: number;
+}
+
+/** The request never left: its sender's deadline (`notAfter`) passed while it waited for the realm's budget. */
+export function notSentError(operation: string): RetryableError {
+  return new RetryableError(`${operation}: not sent, its deadline passed while it waited for QBO capacity`, {
+    code: 'qbo_not_sent',
+  });
 }
 
 /**
@@ -109,6 +118,7 @@ interface Call {
    */
   unknownOutcomeIsFinal?: boolean;
   kind?: QboRequestKind;
+  notAfter?: number;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -215,6 +225,10 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
     let refreshedAfter401 = false;
     for (let attempt = 0; ; attempt++) {
       const permit = await props.limiter.acquire(props.realmId, call.kind ?? 'single');
+      if (call.notAfter !== undefined && now() > call.notAfter) {
+        permit.release();
+        throw notSentError(call.operation);
+      }
       const started = now();
       const { value, error } = await once(call, token).finally(() => permit.release());
       if (value) {
@@ -275,6 +289,7 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
       body,
       operation: `${include ?? operation ?? 'create'} ${entity}`,
       unknownOutcomeIsFinal: operation === undefined,
+      ...(options.notAfter !== undefined ? { notAfter: options.notAfter } : {}),
     });
     return entityOf(envelope, entity);
   }
@@ -297,6 +312,7 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
       operation: `batch of ${items.length} creates`,
       unknownOutcomeIsFinal: true,
       kind: 'batch',
+      ...(options.notAfter !== undefined ? { notAfter: options.notAfter } : {}),
     });
     const answers = new Map<string, Record<string, unknown>>();
     for (const raw of Array.isArray(envelope.BatchItemResponse) ? (envelope.BatchItemResponse as unknown[]) : []) {

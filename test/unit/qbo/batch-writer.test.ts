@@ -215,4 +215,43 @@ describe('batching QBO writer', () => {
     expect(qbo.sent.slice(-3).map((s) => s.path.split('/')[0])).toEqual(['invoice', 'query', 'invoice']);
     expect(kinds.slice(2)).toEqual(['single', 'single', 'single']);
   });
+
+  it("never sends a create after its deadline (the caller's lease): queued or held at the limiter, it fails unsent", async () => {
+    let clock = 1_000;
+    let gate: (() => void) | undefined;
+    const limiter: RealmRateLimiter = {
+      acquire: async () => {
+        // The first permit is held until the test lets it go, as a realm out of budget holds it.
+        if (!gate) await new Promise<void>((resolve) => (gate = resolve));
+        return { release: () => undefined };
+      },
+      onThrottled: () => undefined,
+    };
+    const qbo = fakeQbo();
+    const client = createQboClient({
+      baseUrl: 'https://qbo.test',
+      realmId: '9130350000000000',
+      tokens: { getAccessToken: async () => 'token', refreshAfterUnauthorized: async () => 'token' },
+      limiter,
+      logger,
+      fetch: qbo.fetch,
+      now: () => clock,
+    });
+    const writer = withBatchedCreates(client, { logger, maxSinglesInFlight: 1, lingerMs: 50, now: () => clock });
+    const outcome = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'sent',
+        (error: unknown) => classifyError(error).code,
+      );
+    const single = outcome(writer.create('Invoice', invoice(1), { requestId: 'req-1', notAfter: 1_500 }));
+    await tick();
+    const late = outcome(writer.create('Invoice', invoice(2), { requestId: 'req-2', notAfter: 1_500 }));
+    const inTime = outcome(writer.create('Invoice', invoice(3), { requestId: 'req-3', notAfter: 9_000 }));
+    clock = 2_000;
+    gate?.();
+    expect(await single).toBe('qbo_not_sent');
+    expect(await late).toBe('qbo_not_sent');
+    expect(await inTime).toBe('sent');
+    expect(qbo.sent.map((s) => s.path)).toEqual(['invoice']);
+  });
 });
