@@ -68,11 +68,14 @@ function broken(run: Measured | undefined): string[] {
   return problems.filter(([count]) => count > 0).map(([count, what]) => `${feed}: ${count} ${what}`);
 }
 
-/** The backfill figures of an earlier run are kept (with their date) when this run does not measure them. */
-function previousBackfill(file: string): unknown {
+/**
+ * A section an earlier run measured (with its date) is kept when this run does not measure it: `--skip-e2e
+ * --backfill` replaces the backfill figures and leaves the end-to-end and ingest ones as they were.
+ */
+function previous(file: string, key: 'ingest' | 'e2e' | 'backfill' | 'memory'): unknown {
   if (!existsSync(file)) return null;
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { backfill?: unknown }).backfill ?? null;
+    return (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[key] ?? null;
   } catch {
     return null;
   }
@@ -145,17 +148,18 @@ async function main(): Promise<void> {
     const outDir = resolve(ROOT, 'bench', 'results');
     const latestFile = join(outDir, 'latest.json');
     const results = {
-      ingest: ingest?.keys ?? {
-        p50_ms: null,
-        p99_ms: null,
-        events_per_s: null,
-        floor_p99_ms: null,
-        ratio_p99: null,
-        ratio_p99_median_of_slices: null,
-      },
+      ingest: ingest?.keys ??
+        previous(latestFile, 'ingest') ?? {
+          p50_ms: null,
+          p99_ms: null,
+          events_per_s: null,
+          floor_p99_ms: null,
+          ratio_p99: null,
+          ratio_p99_median_of_slices: null,
+        },
       e2e: e2e
         ? stackKeys(e2e)
-        : {
+        : (previous(latestFile, 'e2e') ?? {
             objects: 0,
             qbo_writes_per_min: null,
             throttle_bound_per_min: QBO_LIMITS.perMinute,
@@ -167,16 +171,19 @@ async function main(): Promise<void> {
             penny_mismatches: null,
             dead_lettered: null,
             parked: null,
-          },
-      backfill: backfill ? backfillKeys(backfill) : previousBackfill(latestFile),
-      memory: {
-        // The largest of the function processes measured (others read this key); each one's figure below it.
-        peak_rss_mb: round(Math.max(ingest?.details.webhook_peak_rss_mb ?? 0, e2e?.peakRss ?? 0), 1),
-        per_process_mb: {
-          'stripe-webhook': ingest?.details.webhook_peak_rss_mb ?? null,
-          'local stack (every function, DuckDB)': e2e ? round(e2e.peakRss, 1) : null,
-        },
-      },
+          }),
+      backfill: backfill ? backfillKeys(backfill) : previous(latestFile, 'backfill'),
+      memory:
+        !ingest && !e2e && previous(latestFile, 'memory')
+          ? previous(latestFile, 'memory')
+          : {
+              // The largest of the function processes measured (others read this key); each one's figure below it.
+              peak_rss_mb: round(Math.max(ingest?.details.webhook_peak_rss_mb ?? 0, e2e?.peakRss ?? 0), 1),
+              per_process_mb: {
+                'stripe-webhook': ingest?.details.webhook_peak_rss_mb ?? null,
+                'local stack (every function, DuckDB)': e2e ? round(e2e.peakRss, 1) : null,
+              },
+            },
       measuredAt: new Date().toISOString(),
       machine: machine(),
     };
@@ -231,7 +238,7 @@ async function main(): Promise<void> {
       rows.push(
         [
           'peak RSS: webhook / local stack (MB)',
-          `${results.memory.per_process_mb['stripe-webhook']} / ${results.memory.per_process_mb['local stack (every function, DuckDB)']}`,
+          `${ingest?.details.webhook_peak_rss_mb ?? '-'} / ${e2e ? round(e2e.peakRss, 1) : '-'}`,
         ],
         ['machine', `${results.machine.cpus} cpus, node ${results.machine.node}`],
       );

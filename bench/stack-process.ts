@@ -47,6 +47,7 @@ export interface StackProcessReady {
 export type StackRequest =
   | { id: number; op: 'rss' }
   | { id: number; op: 'crashes' }
+  | { id: number; op: 'dbstats' }
   | { id: number; op: 'all'; sql: string }
   | { id: number; op: 'stop' };
 
@@ -109,6 +110,23 @@ async function main(): Promise<void> {
     ...(config.relayMaxOutstanding !== undefined ? { relayMaxOutstanding: config.relayMaxOutstanding } : {}),
     env: { ...process.env, SECRETS_DIR: config.secretsDir, LOG_LEVEL: config.logLevel },
   });
+  // How busy the one DuckDB connection is (every statement of every store and the archiver queues on it): the
+  // bench reports it, since it bounds what the one local process can do.
+  const dbStats = { statements: 0, busyMs: 0 };
+  const database = stack.stores.database as unknown as {
+    exclusive: <T>(work: (sql: unknown) => Promise<T>) => Promise<T>;
+  };
+  const exclusive = database.exclusive.bind(database);
+  database.exclusive = <T>(work: (sql: unknown) => Promise<T>) =>
+    exclusive(async (sql) => {
+      const started = performance.now();
+      try {
+        return await work(sql);
+      } finally {
+        dbStats.statements += 1;
+        dbStats.busyMs += performance.now() - started;
+      }
+    });
   const ready: StackProcessReady = {
     ready: true,
     pid: process.pid,
@@ -125,6 +143,7 @@ async function main(): Promise<void> {
       process.send?.({ id: message.id, ok: false, error: (error as Error).message } satisfies StackReply);
     if (message.op === 'rss') reply({ maxRssMb: process.resourceUsage().maxRSS / 1024 });
     else if (message.op === 'crashes') reply({ crashes: stack.injectedCrashes() });
+    else if (message.op === 'dbstats') reply({ ...dbStats, cpu: process.cpuUsage() });
     else if (message.op === 'all')
       stack.stores.database
         .all(message.sql)

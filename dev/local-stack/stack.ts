@@ -93,6 +93,14 @@ export interface LocalStackOptions {
  */
 const LOCAL_LEASE_MS = 5_000;
 
+/**
+ * Behind the push relay a consumer has many messages in hand and a create may wait seconds for the realm's budget
+ * or a batch (a create leaves only within half its lease: write-protocol.ts), so the lease is longer; the relay
+ * paces redelivery so that ten attempts (the dead-letter threshold) still outlast two leases.
+ */
+const RELAY_LEASE_MS = 30_000;
+const RELAY_NACK_DELAY_MS = 6_000;
+
 export interface StackTenant {
   tenantId: string;
   webhookUrl: string;
@@ -239,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(options.stripe !== undefined ? { stripe: options.stripe } : {}),
         instanceId: stackId,
         maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
-        leaseMs: options.leaseMs ?? LOCAL_LEASE_MS,
+        leaseMs: options.leaseMs ?? (options.delivery === 'relay' ? RELAY_LEASE_MS : LOCAL_LEASE_MS),
       });
       urls[ENTITY_CONSUMER[entity]] = await serve(ENTITY_CONSUMER[entity], consumer.handle, nextPort());
     }
@@ -355,6 +363,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         pubsub: runtime.pubsub,
         routes: routes.filter((route) => route.relay),
         logger: loggerFor('push-relay'),
+        nackDelayMs: RELAY_NACK_DELAY_MS,
         ...(options.relayMaxOutstanding !== undefined ? { maxOutstanding: options.relayMaxOutstanding } : {}),
       });
       cleanups.push(() => relay.stop());
