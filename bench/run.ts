@@ -2,13 +2,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startPubSubEmulator, type RunningEmulator } from '../dev/local-stack/emulators';
 import { QBO_LIMITS } from '../dev/qbo-simulator/throttle';
+import { benchBatchTransport } from './batch-transport';
 import { benchThroughStack, type Whereabouts } from './end-to-end';
 import { argValue, machine, round } from './harness';
 import { benchIngest, INGEST_SLICES } from './ingest';
 
 /**
  * `npm run bench [-- --json] [--objects N] [--events M] [--time-scale S] [--concurrency C] [--skip-ingest]
- *   [--skip-e2e] [--backfill] [--delivery push|relay] [--relay-outstanding K]`
+ *   [--skip-e2e] [--backfill] [--delivery push|relay] [--relay-outstanding K] [--transport [--transport-objects N]
+ *   [--transport-concurrency C]]`
  * DESIGN section 11: ingest against a floor handler, end to end into the throttled simulator, peak memory; with
  * `--backfill`, the same objects published as a backfill would (all entities at once) and measured the same way.
  * Writes bench/results/latest.json (the keys others read) and latest-run.json (everything else measured). Exits 1
@@ -145,6 +147,17 @@ async function main(): Promise<void> {
     }
     const e2e = argv.includes('--skip-e2e') ? undefined : await throughStack('webhook');
     const backfill = argv.includes('--backfill') ? await throughStack('backfill') : undefined;
+    let transport: Awaited<ReturnType<typeof benchBatchTransport>> | undefined;
+    if (argv.includes('--transport')) {
+      const transportObjects = Number(argValue(argv, '--transport-objects') ?? 3000);
+      say(
+        `transport: ${transportObjects} creates through the write protocol and batching writer, time scale ${timeScale}…`,
+      );
+      transport = await benchBatchTransport(
+        { objects: transportObjects, concurrency: Number(argValue(argv, '--transport-concurrency') ?? 90), timeScale },
+        env,
+      );
+    }
     const outDir = resolve(ROOT, 'bench', 'results');
     const latestFile = join(outDir, 'latest.json');
     const results = {
@@ -192,6 +205,7 @@ async function main(): Promise<void> {
       ingest: ingest?.details ?? { skipped: true },
       e2e: e2e?.details ?? { error: errors.webhook ?? 'skipped' },
       backfill: backfill?.details ?? { error: errors.backfill ?? 'not run (npm run bench -- --backfill)' },
+      backfill_transport: transport ?? { error: 'not run (npm run bench -- --skip-e2e --skip-ingest --transport)' },
       memory: {
         stack_process_peak_rss_mb: e2e ? round(e2e.peakRss, 1) : null,
         backfill_stack_process_peak_rss_mb: backfill ? round(backfill.peakRss, 1) : null,
@@ -204,6 +218,10 @@ async function main(): Promise<void> {
     writeFileSync(latestFile, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(join(outDir, 'latest-run.json'), `${JSON.stringify(details, null, 2)}\n`);
     problems = [...broken(e2e), ...broken(backfill), ...Object.entries(errors).map(([feed, e]) => `${feed}: ${e}`)];
+    if (transport && (transport.duplicates > 0 || transport.written !== transport.objects))
+      problems.push(
+        `transport: ${transport.written} of ${transport.objects} written, ${transport.duplicates} duplicates`,
+      );
     if (json) {
       process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     } else {
@@ -235,6 +253,16 @@ async function main(): Promise<void> {
           [`${label} time scale / wall s`, `${timeScale} / ${run.details.wall_s}`],
         );
       }
+      if (transport)
+        rows.push(
+          ['transport objects / concurrency', `${transport.objects} / ${transport.concurrency}`],
+          ['transport QBO writes/min', transport.qbo_writes_per_min],
+          ['transport QBO requests/min, batches', `${transport.qbo_requests_per_min}, ${transport.qbo_batch_requests}`],
+          [
+            'transport written / duplicates / throttled',
+            `${transport.written} / ${transport.duplicates} / ${transport.qbo_throttled}`,
+          ],
+        );
       rows.push(
         [
           'peak RSS: webhook / local stack (MB)',
