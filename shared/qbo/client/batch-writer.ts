@@ -15,20 +15,26 @@ import { notSentError, QBO_MAX_BATCH_ITEMS } from './qbo-client';
  * (6140/6240/6000 go down the same probe-and-link path), or, when the batch's answer is lost, the unknown-outcome
  * error (`qbo_timeout`/`qbo_network`) a lost single create gives, so the protocol probes and nothing is re-sent.
  *
- * Flush policy, from the backfill bench (bench/end-to-end.ts, QBO's real clock):
+ * Flush policy:
  * - A create goes out alone at once while fewer than `maxSinglesInFlight` singles are under way: at low load
- *   nothing waits and no batch request (the scarcer budget, 40 a minute) is spent on one object.
+ *   nothing waits and no batch request (the scarcer budget, 40 a minute) is spent on one object. Measured: the
+ *   backfill bench with QBO's clock sped up 100× (`--time-scale 0.01`, so singles always keep up) sent 1,000 objects
+ *   with 0 batch requests.
  * - Past that, creates queue. Singles stop being free exactly when the realm's 500 a minute is used up, because the
  *   limiter then holds them (their permits wait), so the queue grows only when singles cannot keep up: the load that
  *   batches are for. A queued batch leaves when it has 30 items, or when its oldest item has waited `lingerMs`, with
  *   at most `maxBatchesInFlight` batch requests under way. While those wait for a batch permit (every 1.5 s at 40 a
- *   minute) the queue keeps filling, so under a backlog the batches leave full.
+ *   minute) the queue keeps filling, so under a backlog the batches leave fuller. Measured on QBO's real clock
+ *   (1,500 objects, 2.8 min): 105 batch requests, 38 a minute, the batch budget used up and 0 throttled.
+ * - `lingerMs` 50: the creates of concurrently delivered messages arrive a few milliseconds apart (each after its
+ *   ledger reservation); 50 ms gathers them and is small next to a QBO round trip. Not tuned further.
  * - `maxSinglesInFlight` is kept small (4 of QBO's 10 concurrent requests) so the queue sees the backlog instead
  *   of the limiter hiding it, and reads and queries keep room.
  * - One queued item alone goes as a single, not as a batch of one, once a single slot frees (or as a batch of one
  *   when the singles have been held for four lingers: the minute budget is spent and only batch permits are left).
  * - A create carries its caller's deadline (`notAfter`, from its ledger lease): one still queued, or still waiting
- *   for a permit, when it passes is not sent and fails `qbo_not_sent`, so a takeover never races it.
+ *   for a permit, when it passes is not sent and fails `qbo_not_sent`, so a takeover never races it. (Without it, a
+ *   1,500-object run behind the relay, 5 s local leases, made one duplicate: a create that outwaited its lease.)
  * Voids, deletes, reads and queries are never batched: they go straight to the client.
  */
 export interface BatchWriterOptions {
