@@ -24,7 +24,9 @@ import { notSentError, QBO_MAX_BATCH_ITEMS } from './qbo-client';
  *   limiter then holds them (their permits wait), so the queue grows only when singles cannot keep up: the load that
  *   batches are for. A queued batch leaves when it has 30 items, or when its oldest item has waited `lingerMs`, with
  *   at most `maxBatchesInFlight` batch requests under way. While those wait for a batch permit (every 1.5 s at 40 a
- *   minute) the queue keeps filling, so under a backlog the batches leave fuller. Measured on QBO's real clock
+ *   minute) the single lanes keep taking the queue's head (they are budget of their own), and what they cannot take
+ *   keeps the queue filling, so under a backlog the batches leave fuller. (Without that, a 3,000-create run stood
+ *   still between batch permits with its single lanes idle.) Measured on QBO's real clock
  *   (1,500 objects, 2.8 min): 105 batch requests, 38 a minute, the batch budget used up and 0 throttled.
  * - `lingerMs` 50: the creates of concurrently delivered messages arrive a few milliseconds apart (each after its
  *   ledger reservation); 50 ms gathers them and is small next to a QBO round trip. Not tuned further.
@@ -189,6 +191,12 @@ export function withBatchedCreates(
       const ripe = queue.length >= maxItems || waited >= lingerMs;
       if (ripe && batchesInFlight < maxBatches) {
         void sendBatch(queue.splice(0, maxItems));
+        continue;
+      }
+      // Every batch lane is taken (most likely waiting for a batch permit, 40 a minute): the single lanes are
+      // capacity of their own (the rest of the 500 a minute), so they take the queue's head meanwhile.
+      if (batchesInFlight >= maxBatches && singlesInFlight < maxSingles) {
+        sendSingle(queue.shift()!);
         continue;
       }
       // Not ripe: wake when it is. Otherwise a lane finishing calls pump again.

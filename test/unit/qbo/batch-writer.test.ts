@@ -254,4 +254,34 @@ describe('batching QBO writer', () => {
     expect(await inTime).toBe('sent');
     expect(qbo.sent.map((s) => s.path)).toEqual(['invoice']);
   });
+
+  it('keeps the single lanes busy while every batch lane waits for a batch permit', async () => {
+    let releaseBatchPermit: (() => void) | undefined;
+    const limiter: RealmRateLimiter = {
+      acquire: async (_realm, kind = 'single') => {
+        // The realm's batch budget is spent: the first batch permit comes only when the test says.
+        if (kind === 'batch') await new Promise<void>((resolve) => (releaseBatchPermit = resolve));
+        return { release: () => undefined };
+      },
+      onThrottled: () => undefined,
+    };
+    const qbo = fakeQbo();
+    const writer = withBatchedCreates(clientOver(qbo, limiter), {
+      logger,
+      maxSinglesInFlight: 2,
+      maxBatchesInFlight: 1,
+      lingerMs: 5,
+    });
+    qbo.hold();
+    const calls = Array.from({ length: 40 }, (_, i) => writer.create('Invoice', invoice(i), { requestId: `req-${i}` }));
+    await tick();
+    qbo.release();
+    // The batch holds its 30 items at the limiter; the other 10 go as singles meanwhile.
+    const singles = await Promise.all(calls.filter((_, i) => i < 2 || i >= 32));
+    expect(singles).toHaveLength(10);
+    expect(writer.batchStats()).toMatchObject({ singles: 10, batches: 1, batchedItems: 30 });
+    releaseBatchPermit?.();
+    await Promise.all(calls);
+    expect(qbo.sent.filter((s) => s.path === 'batch')).toHaveLength(1);
+  });
 });
