@@ -8,14 +8,14 @@ export type QboObject = Record<string, unknown> & { Id?: string; SyncToken?: str
 
 export interface QboWriter {
   /**
-   * `notAfter` (epoch ms): the create must not leave after this, because the caller's ledger lease would run out
+   * `sendWithinMs`: the create must not leave later than this from now, because the caller's ledger lease would run out
    * while it is in flight and another attempt could take the object over and post it too. A create still waiting
    * for QBO capacity then (the realm's budget, a batch to fill) fails with `qbo_not_sent`, having sent nothing.
    */
   create(
     entity: QboEntityName,
     body: Record<string, unknown>,
-    options: { requestId: string; notAfter?: number },
+    options: { requestId: string; sendWithinMs?: number },
   ): Promise<QboObject>;
   read(entity: QboEntityName, id: string): Promise<QboObject>;
   voidTxn(

@@ -182,11 +182,11 @@ async function performWrite(
   operation: PlannedOperation,
   body: Record<string, unknown>,
   targetId: string | undefined,
-  notAfter: number,
+  sendWithinMs: number,
 ): Promise<{ object: QboObject; found: boolean }> {
   const sent = (object: QboObject) => ({ object, found: false });
   if (operation.operation === 'create')
-    return sent(await qbo.create(operation.entity, body, { requestId: operation.requestId, notAfter }));
+    return sent(await qbo.create(operation.entity, body, { requestId: operation.requestId, sendWithinMs }));
   if (!targetId) throw new PermanentError(`${operation.operation} needs a target`, { code: 'missing_target' });
   const target = await readTarget(qbo, operation, targetId);
   if ('done' in target) return { object: target.done, found: true };
@@ -260,8 +260,9 @@ export async function writeOnce(
     try {
       if (!qboObject) {
         const leaseMs = context.leaseMs ?? LEASE_MS;
-        const notAfter = reservation.entry.leaseExpiresAt - Math.min(SEND_MARGIN_MS, leaseMs / 2);
-        const written = await performWrite(context.qbo, { ...operation, requestId }, body, targetId, notAfter);
+        // Relative, so the client's clock need not be the protocol's.
+        const sendWithinMs = reservation.entry.leaseExpiresAt - Math.min(SEND_MARGIN_MS, leaseMs / 2) - context.now();
+        const written = await performWrite(context.qbo, { ...operation, requestId }, body, targetId, sendWithinMs);
         qboObject = written.object;
         recovered = written.found;
       }

@@ -34,7 +34,7 @@ import { notSentError, QBO_MAX_BATCH_ITEMS } from './qbo-client';
  *   of the limiter hiding it, and reads and queries keep room.
  * - One queued item alone goes as a single, not as a batch of one, once a single slot frees (or as a batch of one
  *   when the singles have been held for four lingers: the minute budget is spent and only batch permits are left).
- * - A create carries its caller's deadline (`notAfter`, from its ledger lease): one still queued, or still waiting
+ * - A create carries its caller's deadline (`sendWithinMs`, from its ledger lease): one still queued, or still waiting
  *   for a permit, when it passes is not sent and fails `qbo_not_sent`, so a takeover never races it. (Without it, a
  *   1,500-object run behind the relay, 5 s local leases, made one duplicate: a create that outwaited its lease.)
  * Voids, deletes, reads and queries are never batched: they go straight to the client.
@@ -109,7 +109,7 @@ export function withBatchedCreates(
     client
       .create(item.entity, item.body, {
         requestId: item.requestId,
-        ...(item.notAfter !== undefined ? { notAfter: item.notAfter } : {}),
+        ...(item.notAfter !== undefined ? { sendWithinMs: item.notAfter - now() } : {}),
       })
       .then(item.resolve, item.reject)
       .finally(() => {
@@ -148,7 +148,7 @@ export function withBatchedCreates(
     try {
       const results = await client.createBatch(requests, {
         requestId: batchRequestId(items),
-        ...(deadlines.length > 0 ? { notAfter: Math.min(...deadlines) } : {}),
+        ...(deadlines.length > 0 ? { sendWithinMs: Math.min(...deadlines) - now() } : {}),
       });
       options.logger.debug({ items: items.length, ms: now() - started }, 'qbo batch answered');
       results.forEach((result, index) => {
@@ -227,7 +227,7 @@ export function withBatchedCreates(
         entity,
         body,
         requestId: options.requestId,
-        notAfter: options.notAfter,
+        notAfter: options.sendWithinMs === undefined ? undefined : at + options.sendWithinMs,
         queuedAt: at,
         deadline: at + retryBudgetMs,
         attempts: 0,

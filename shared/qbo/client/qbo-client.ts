@@ -46,11 +46,11 @@ export interface QboClientProps {
 export interface WriteOptions {
   /** QBO's idempotency key: ≤ 50 characters, unique per company; deterministic per operation (DESIGN section 5). */
   requestId: string;
-  /** Epoch ms after which the request is not sent (nor re-sent): the caller's lease would not outlive it. */
-  notAfter?: number;
+  /** Not sent (nor re-sent) later than this from the call: the caller's lease would not outlive it. */
+  sendWithinMs?: number;
 }
 
-/** The request never left: its sender's deadline (`notAfter`) passed while it waited for the realm's budget. */
+/** The request never left: its sender's deadline (`sendWithinMs`) passed while it waited for the realm's budget. */
 export function notSentError(operation: string): RetryableError {
   return new RetryableError(`${operation}: not sent, its deadline passed while it waited for QBO capacity`, {
     code: 'qbo_not_sent',
@@ -289,7 +289,7 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
       body,
       operation: `${include ?? operation ?? 'create'} ${entity}`,
       unknownOutcomeIsFinal: operation === undefined,
-      ...(options.notAfter !== undefined ? { notAfter: options.notAfter } : {}),
+      ...(options.sendWithinMs !== undefined ? { notAfter: now() + options.sendWithinMs } : {}),
     });
     return entityOf(envelope, entity);
   }
@@ -312,7 +312,7 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
       operation: `batch of ${items.length} creates`,
       unknownOutcomeIsFinal: true,
       kind: 'batch',
-      ...(options.notAfter !== undefined ? { notAfter: options.notAfter } : {}),
+      ...(options.sendWithinMs !== undefined ? { notAfter: now() + options.sendWithinMs } : {}),
     });
     const answers = new Map<string, Record<string, unknown>>();
     for (const raw of Array.isArray(envelope.BatchItemResponse) ? (envelope.BatchItemResponse as unknown[]) : []) {

@@ -243,10 +243,10 @@ describe('batching QBO writer', () => {
         () => 'sent',
         (error: unknown) => classifyError(error).code,
       );
-    const single = outcome(writer.create('Invoice', invoice(1), { requestId: 'req-1', notAfter: 1_500 }));
+    const single = outcome(writer.create('Invoice', invoice(1), { requestId: 'req-1', sendWithinMs: 500 }));
     await tick();
-    const late = outcome(writer.create('Invoice', invoice(2), { requestId: 'req-2', notAfter: 1_500 }));
-    const inTime = outcome(writer.create('Invoice', invoice(3), { requestId: 'req-3', notAfter: 9_000 }));
+    const late = outcome(writer.create('Invoice', invoice(2), { requestId: 'req-2', sendWithinMs: 500 }));
+    const inTime = outcome(writer.create('Invoice', invoice(3), { requestId: 'req-3', sendWithinMs: 8_000 }));
     clock = 2_000;
     gate?.();
     expect(await single).toBe('qbo_not_sent');
