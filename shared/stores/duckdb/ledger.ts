@@ -50,28 +50,47 @@ async function read(sql: SqlRunner, key: LedgerKey): Promise<LedgerEntry | undef
   return rows[0] ? toEntry(rows[0]) : undefined;
 }
 
-async function write(sql: SqlRunner, entry: LedgerEntry): Promise<void> {
+/**
+ * Inserts a new entry, or updates the one `read` found. Not `INSERT OR REPLACE`: DuckDB carries that out as a
+ * delete and an insert through the primary-key index, several times the cost of updating the columns that change,
+ * and the ledger is the local stack's hottest table.
+ */
+async function write(sql: SqlRunner, entry: LedgerEntry, exists: boolean): Promise<void> {
+  if (exists) {
+    await sql.run(
+      `UPDATE ledger SET state = $state, request_id = $requestId, qbo_entity = $qboEntity, qbo_id = $qboId,
+         qbo_sync_token = $qboSyncToken, lease_expires_at = $leaseExpiresAt, lease_owner = $leaseOwner,
+         attempts = $attempts, updated_at = $updatedAt, detail = $detail, qbo_customer_id = $qboCustomerId
+       WHERE ${KEY_WHERE}`,
+      rowParams(entry),
+    );
+    return;
+  }
   await sql.run(
     // Columns named: a file from an older release may hold them in another order (schema.ts migrates it).
-    `INSERT OR REPLACE INTO ledger (tenant_id, stripe_id, operation, state, request_id, qbo_entity, qbo_id,
+    `INSERT INTO ledger (tenant_id, stripe_id, operation, state, request_id, qbo_entity, qbo_id,
        qbo_sync_token, lease_expires_at, lease_owner, attempts, updated_at, detail, qbo_customer_id)
      VALUES ($tenantId, $stripeId, $operation, $state, $requestId, $qboEntity, $qboId, $qboSyncToken,
        $leaseExpiresAt, $leaseOwner, $attempts, $updatedAt, $detail, $qboCustomerId)`,
-    {
-      ...keyParams(entry),
-      state: entry.state,
-      requestId: entry.requestId,
-      qboEntity: entry.qboEntity,
-      qboId: entry.qboId ?? null,
-      qboSyncToken: entry.qboSyncToken ?? null,
-      leaseExpiresAt: BigInt(entry.leaseExpiresAt),
-      leaseOwner: entry.leaseOwner,
-      attempts: entry.attempts,
-      updatedAt: entry.updatedAt,
-      detail: entry.detail ?? null,
-      qboCustomerId: entry.qboCustomerId ?? null,
-    },
+    rowParams(entry),
   );
+}
+
+function rowParams(entry: LedgerEntry) {
+  return {
+    ...keyParams(entry),
+    state: entry.state,
+    requestId: entry.requestId,
+    qboEntity: entry.qboEntity,
+    qboId: entry.qboId ?? null,
+    qboSyncToken: entry.qboSyncToken ?? null,
+    leaseExpiresAt: BigInt(entry.leaseExpiresAt),
+    leaseOwner: entry.leaseOwner,
+    attempts: entry.attempts,
+    updatedAt: entry.updatedAt,
+    detail: entry.detail ?? null,
+    qboCustomerId: entry.qboCustomerId ?? null,
+  };
 }
 
 export class DuckDbLedger implements Ledger {
@@ -83,16 +102,18 @@ export class DuckDbLedger implements Ledger {
 
   reserve(request: ReserveRequest): Promise<ReserveResult> {
     return this.db.exclusive(async (sql) => {
-      const decision = decideReservation(await read(sql, request), request);
-      if (decision.write) await write(sql, decision.result.entry);
+      const current = await read(sql, request);
+      const decision = decideReservation(current, request);
+      if (decision.write) await write(sql, decision.result.entry, current !== undefined);
       return decision.result;
     });
   }
 
   commit(key: LedgerKey, leaseOwner: string, result: CommitResult): Promise<LedgerEntry> {
     return this.db.exclusive(async (sql) => {
-      const decision = decideCommit(await read(sql, key), key, leaseOwner, result);
-      if (decision.write) await write(sql, decision.entry);
+      const current = await read(sql, key);
+      const decision = decideCommit(current, key, leaseOwner, result);
+      if (decision.write) await write(sql, decision.entry, current !== undefined);
       return decision.entry;
     });
   }
@@ -103,8 +124,9 @@ export class DuckDbLedger implements Ledger {
     outcome: { state: 'failed' | 'pending'; detail?: string; now: number },
   ): Promise<void> {
     return this.db.exclusive(async (sql) => {
-      const entry = decideRelease(await read(sql, key), leaseOwner, outcome);
-      if (entry) await write(sql, entry);
+      const current = await read(sql, key);
+      const entry = decideRelease(current, leaseOwner, outcome);
+      if (entry) await write(sql, entry, current !== undefined);
     });
   }
 
