@@ -277,8 +277,13 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
   const scheduleUpkeep = (realm: RealmState) => {
     realm.cancelUpkeep?.();
     realm.cancelUpkeep = undefined;
-    if (closing || realm.seats.size === 0 || realm.pumping) return;
     const at = now();
+    // With the store unreachable and nothing waiting, a lapsed lease is forgotten rather than retried forever: the
+    // next request looks at the budget afresh (and renews it if nobody took it meanwhile).
+    if (realm.lastSyncFailed)
+      for (const seat of [...realm.seats.values()])
+        if (!seat.inFlight && seat.expiresAt <= at) realm.seats.delete(seat.index);
+    if (closing || realm.seats.size === 0 || realm.pumping) return;
     const due = syncDueAt(realm, at);
     if (!Number.isFinite(due)) return;
     realm.cancelUpkeep = schedule(Math.max(1, due - at), () => {
