@@ -57,10 +57,9 @@ export const QBO_REQUEST_TIMEOUT_MS = 30_000;
  *   has two more chances before the lease lapses, and each busy instance writes the one budget document about once
  *   every 10 s, well inside Firestore's sustained ~1 write/s per document for a fleet of a few instances per realm.
  *   A crashed holder's seats come back after TTL + request timeout = 60 s, the price of that write rate.
- * - idle limit 60 s: a consumer's traffic comes in bursts (a payout's lines, a page of backfill) with quiet seconds
- *   between; keeping its seats (renewed while used within the minute) spares each burst a claim, a store round
- *   trip and one interval's wait before its first request. Another instance that wants them meanwhile makes the
- *   holder shed at its next renewal, idle or not; past the minute they go back to the fleet.
+ * - idle limit 10 s (a renewal period): a seat unused for 8 intervals while nothing waits is capacity another
+ *   instance could use; shorter would make a bursty consumer give back and re-claim (a store write and one
+ *   interval's wait) often. Until then the seat is renewed.
  * - stop margin 3 s: covers clock skew between instances and a renewal racing the expiry.
  * - claim poll 2 intervals: a waiting instance notices freed seats within ~2.4 s, with one read each time.
  * Below timeScale 1/30 the lease values (TTL, renewal, idle limit, stop margin) stop shrinking: see leaseScale.
@@ -75,7 +74,7 @@ export function budgetTiming(timeScale = 1, requestTimeoutMs = QBO_REQUEST_TIMEO
     batchIntervalMs: (61_000 / 4) * timeScale,
     leaseTtlMs: 30_000 * leaseScale,
     renewEveryMs: 10_000 * leaseScale,
-    idleLimitMs: 60_000 * leaseScale,
+    idleLimitMs: 10_000 * leaseScale,
     requestTimeoutMs: requestTimeoutMs * timeScale,
     stopMarginMs: 3_000 * leaseScale,
     claimPollMs: 2 * seatIntervalMs,
