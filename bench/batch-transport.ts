@@ -4,7 +4,7 @@ import { writeOnce } from '../shared/consumers/write-protocol';
 import { createLogger } from '../shared/observability/logger';
 import { withBatchedCreates } from '../shared/qbo/client/batch-writer';
 import { createQboClient } from '../shared/qbo/client/qbo-client';
-import { createRealmRateLimiter } from '../shared/qbo/client/rate-limiter';
+import { createFleetRealmLimiter, qboBudgetInstanceId } from '../shared/qbo/budget/fleet-limiter';
 import { openDuckDbStores } from '../shared/stores/duckdb';
 import { DEMO_TENANT_COMPANY } from '../dev/local-stack/demo-tenant';
 import { round, runPool, SimulatorControl, sleep, startSimulatorChild } from './harness';
@@ -24,11 +24,16 @@ export async function benchBatchTransport(
   const simulator = await startSimulatorChild({ timeScale: options.timeScale, enforceThrottle: true }, env);
   const sim = new SimulatorControl(simulator.url);
   const stores = await openDuckDbStores(':memory:');
+  // The product's limiter: the realm's 10 seats over the store, all of them this one process's.
+  const limiter = createFleetRealmLimiter({
+    syncState: stores.syncState,
+    instanceId: qboBudgetInstanceId(),
+    timeScale: options.timeScale,
+  });
   try {
     await sim.seed(realmId, DEMO_TENANT_COMPANY);
     const issued = await sim.tokens(realmId);
     const logger = createLogger({ functionName: 'bench-transport', level: 'warn' });
-    const limiter = createRealmRateLimiter({ timeScale: options.timeScale });
     const client = createQboClient({
       baseUrl: simulator.url,
       realmId,
@@ -111,6 +116,7 @@ export async function benchBatchTransport(
       timeline_s_writes_requests_batches: timeline,
     };
   } finally {
+    await limiter.close();
     await stores.close();
     await simulator.stop();
   }

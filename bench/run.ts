@@ -4,13 +4,15 @@ import { startPubSubEmulator, type RunningEmulator } from '../dev/local-stack/em
 import { QBO_LIMITS } from '../dev/qbo-simulator/throttle';
 import { benchBatchTransport } from './batch-transport';
 import { benchThroughStack, type Whereabouts } from './end-to-end';
+import { benchFleet, type FleetBenchResult } from './fleet';
 import { argValue, machine, round } from './harness';
 import { benchIngest, INGEST_SLICES } from './ingest';
 
 /**
  * `npm run bench [-- --json] [--objects N] [--events M] [--time-scale S] [--concurrency C] [--skip-ingest]
- *   [--skip-e2e] [--backfill] [--delivery push|relay] [--relay-outstanding K] [--transport [--transport-objects N]
- *   [--transport-concurrency C]]`
+  [--skip-e2e] [--backfill] [--delivery push|relay] [--relay-outstanding K] [--transport [--transport-objects N]
+ *   [--transport-concurrency C]]`, or `npm run bench -- --fleet N [--seconds S]` (bench/fleet.ts: N consumer
+ *   processes sharing one realm's QBO budget; only that, its figures replace latest.json's `fleet` and the rest stays).
  * DESIGN section 11: ingest against a floor handler, end to end into the throttled simulator, peak memory; with
  * `--backfill`, the same objects published as a backfill would (all entities at once) and measured the same way.
  * Writes bench/results/latest.json (the keys others read) and latest-run.json (everything else measured). Exits 1
@@ -75,12 +77,59 @@ function broken(run: Measured | undefined): string[] {
  * --backfill` replaces the backfill figures and leaves the end-to-end and ingest ones as they were.
  */
 function previous(file: string, key: 'ingest' | 'e2e' | 'backfill' | 'memory'): unknown {
-  if (!existsSync(file)) return null;
+  return previousResults(file)[key] ?? null;
+}
+
+function previousResults(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[key] ?? null;
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch {
-    return null;
+    return {};
   }
+}
+
+/**
+ * `--fleet N`: only the fleet bench. Its keys replace latest.json's `fleet` (every other key stays as the last full
+ * run wrote it) and the details go to latest-run.json's `fleet`. Exits 1 when QBO throttled anyone.
+ */
+async function runFleetMode(argv: string[], json: boolean): Promise<never> {
+  const processes = Number(argValue(argv, '--fleet'));
+  const seconds = Number(argValue(argv, '--seconds') ?? 90);
+  if (!Number.isInteger(processes) || processes < 1 || !(seconds > 0)) {
+    process.stderr.write('usage: npm run bench -- --fleet N [--seconds S]\n');
+    process.exit(2);
+  }
+  if (!json) process.stderr.write(`fleet: ${processes} consumer processes, one realm, ${seconds} s on QBO's clock…\n`);
+  const result: FleetBenchResult = await benchFleet({ processes, seconds }, process.env);
+  const { details, ...keys } = result;
+  const outDir = resolve(ROOT, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const latestFile = join(outDir, 'latest.json');
+  const measuredAt = new Date().toISOString();
+  writeFileSync(
+    latestFile,
+    `${JSON.stringify({ ...previousResults(latestFile), fleet: { ...keys, measuredAt, machine: machine() } }, null, 2)}\n`,
+  );
+  const runFile = join(outDir, 'latest-run.json');
+  writeFileSync(
+    runFile,
+    `${JSON.stringify({ ...previousResults(runFile), fleet: { measuredAt, ...details } }, null, 2)}\n`,
+  );
+  if (json) process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
+  else
+    process.stdout.write(
+      [
+        `fleet processes / seconds     ${keys.processes} / ${keys.seconds}`,
+        `QBO requests/min (bound)      ${keys.requests_per_min} (${QBO_LIMITS.perMinute})`,
+        `ratio of bound (≥ 0.9)        ${keys.ratio_of_bound}`,
+        `throttled (0)                 ${keys.throttled}`,
+        `max in flight seen (≤ 10)     ${keys.max_in_flight_seen}`,
+        `calls ok / failed             ${details.calls_ok} / ${details.calls_failed} ${JSON.stringify(details.failures)}`,
+      ].join('\n') + '\n',
+    );
+  if (keys.throttled > 0) process.stdout.write(`FAILED: fleet: ${keys.throttled} requests throttled\n`);
+  process.exit(keys.throttled > 0 ? 1 : 0);
 }
 
 const where = (found: Whereabouts) =>
@@ -89,6 +138,7 @@ const where = (found: Whereabouts) =>
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const json = argv.includes('--json');
+  if (argv.includes('--fleet')) await runFleetMode(argv, json);
   const objects = Number(argValue(argv, '--objects') ?? 2000);
   // 12,000: at 5,000 the first slices (JIT, the emulator warming up) still swing the p99 ratio by ±0.3.
   const eventCount = Number(argValue(argv, '--events') ?? 12_000);
@@ -186,6 +236,8 @@ async function main(): Promise<void> {
             parked: null,
           }),
       backfill: backfill ? backfillKeys(backfill) : previous(latestFile, 'backfill'),
+      // Measured only by `--fleet N`: kept from the last such run.
+      fleet: previousResults(latestFile).fleet ?? null,
       memory:
         !ingest && !e2e && previous(latestFile, 'memory')
           ? previous(latestFile, 'memory')

@@ -184,6 +184,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(simulator || options.qboBaseUrl ? { simulatorUrl: qboBaseUrl } : {}),
       ...(options.qboTimeScale !== undefined ? { timeScale: options.qboTimeScale } : {}),
     });
+    // Gives the realm's QBO budget seats back, so a restarted stack need not wait for them to lapse.
+    cleanups.push(() => qboAccess.close());
     // The local OAuth app: the simulator accepts any client credentials, real QBO needs `connect-qbo` first.
     if (!(await runtime.secrets.read(secretNames.qboOAuthClient())))
       await runtime.secrets.write(

@@ -16,8 +16,9 @@ import {
 } from '../qbo/auth/token-provider';
 import { QboAuthError } from '../qbo/faults';
 import { createQboClient, type QboClient } from '../qbo/client/qbo-client';
-import { createRealmRateLimiter } from '../qbo/client/rate-limiter';
 import { withBatchedCreates } from '../qbo/client/batch-writer';
+import { createFleetRealmLimiter, qboBudgetInstanceId } from '../qbo/budget/fleet-limiter';
+import { QBO_REQUEST_TIMEOUT_MS } from '../qbo/budget/realm-budget-rules';
 import type { QboEntityName } from '../qbo/entities';
 import { secretNames, type SecretStore } from '../secrets/secret-store';
 import { SyncStateLease } from '../stores/lease';
@@ -72,15 +73,22 @@ export interface QboAccess {
    * PROACTIVE_REFRESH_DAYS left, and records the days left in sync state (`qbo-token-health:<tenantId>`).
    */
   upkeep(tenant: TenantSettings): Promise<QboTokenHealth>;
+  /** Gives this instance's seats of every realm's QBO budget back to the fleet (shutdown). */
+  close(): Promise<void>;
 }
 
 /**
- * One QBO client per tenant per instance, sharing one per-realm limiter (500/min, 10/s), each with a token provider
- * over the secret store that refreshes through Intuit's OAuth endpoints (or the simulator's).
+ * One QBO client per tenant per instance, all waiting on this instance's part of each realm's fleet budget
+ * (shared/qbo/budget: 10 seats per realm leased through the sync-state store, shared by every instance of every
+ * function), each with a token provider over the secret store that refreshes through Intuit's OAuth endpoints (or
+ * the simulator's).
  */
 export function createQboAccess(options: QboAccessOptions): QboAccess {
   const { runtime } = options;
-  const limiter = createRealmRateLimiter({
+  const limiter = createFleetRealmLimiter({
+    syncState: runtime.stores.syncState,
+    instanceId: qboBudgetInstanceId(),
+    logger: runtime.logger,
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
   });
   // Refreshers of one tenant take turns under a sync-state lease (DESIGN section 7).
@@ -134,6 +142,8 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
         realmId: tenant.qbo.realmId,
         tokens,
         limiter,
+        // The budget lets another instance claim a lapsed seat only once this timeout has passed.
+        requestTimeoutMs: QBO_REQUEST_TIMEOUT_MS,
         logger: runtime.logger,
       });
       // Concurrent creates for the realm share batch requests (batch-writer.ts); everything else goes as before.
@@ -176,6 +186,7 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
       );
       return health;
     },
+    close: () => limiter.close(),
   };
 }
 

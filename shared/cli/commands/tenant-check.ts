@@ -2,7 +2,8 @@ import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { AuthError } from '../../errors';
 import { parseStoredTokens } from '../../qbo/auth/token-provider';
 import { createQboClient } from '../../qbo/client/qbo-client';
-import { createRealmRateLimiter } from '../../qbo/client/rate-limiter';
+import { createFleetRealmLimiter, qboBudgetInstanceId } from '../../qbo/budget/fleet-limiter';
+import { QBO_REQUEST_TIMEOUT_MS } from '../../qbo/budget/realm-budget-rules';
 import { secretNames } from '../../secrets/secret-store';
 import { TENANT_CHECK } from '../command-specs';
 import type { OpsCommand, OpsContext } from '../ops-context';
@@ -16,6 +17,8 @@ import { parseCommand } from '../spec';
 
 export interface QboQuery {
   query(sql: string): Promise<Array<Record<string, unknown>>>;
+  /** Gives back what the access holds (the check's seats of the realm's QBO budget). */
+  close?(): Promise<void>;
 }
 
 export interface MappingProblem {
@@ -138,11 +141,17 @@ const INTUIT_API_BASE = {
 async function storedTokenQbo(tenant: TenantSettings, context: OpsContext): Promise<QboQuery> {
   const tokens = parseStoredTokens(await context.secrets.read(secretNames.qboTokens(tenant.tenantId)));
   if (!tokens) throw new AuthError(`no QBO tokens for tenant ${tenant.tenantId}: run connect-qbo`);
-  return createQboClient({
+  // The check's queries count against the same per-realm budget as the consumers': it takes seats like any instance.
+  const limiter = createFleetRealmLimiter({
+    syncState: context.stores.syncState,
+    instanceId: qboBudgetInstanceId(),
+    logger: context.logger,
+  });
+  const client = createQboClient({
     baseUrl: context.env.QBO_BASE_URL ?? INTUIT_API_BASE[tenant.qbo.environment],
     realmId: tenant.qbo.realmId,
-    // Its own limiter: the check's queries count against the same per-realm throttle as the consumers'.
-    limiter: createRealmRateLimiter(),
+    limiter,
+    requestTimeoutMs: QBO_REQUEST_TIMEOUT_MS,
     logger: context.logger,
     tokens: {
       getAccessToken: async () => tokens.access_token,
@@ -150,7 +159,8 @@ async function storedTokenQbo(tenant: TenantSettings, context: OpsContext): Prom
         throw new AuthError(`QBO access token for tenant ${tenant.tenantId} expired; run any sync or connect-qbo`);
       },
     },
-  }) as QboQuery;
+  });
+  return { query: (sql) => client.query(sql) as Promise<Array<Record<string, unknown>>>, close: () => limiter.close() };
 }
 
 export function createTenantCheckCommand(
@@ -166,7 +176,8 @@ export function createTenantCheckCommand(
       out.stderr(`no tenant ${tenantId}`);
       return 1;
     }
-    const problems = await checkTenantMappings(tenant, await qboFor(tenant, context));
+    const qbo = await qboFor(tenant, context);
+    const problems = await checkTenantMappings(tenant, qbo).finally(() => qbo.close?.());
     if (values.json) out.stdout(JSON.stringify({ tenantId, ok: problems.length === 0, problems }, null, 2));
     else
       out.stdout(

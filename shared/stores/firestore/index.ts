@@ -127,16 +127,30 @@ class FirestoreSyncStateStore implements SyncStateStore {
     const data = snapshot.data() as { value: string; version: number };
     return { value: JSON.parse(data.value) as T, version: data.version };
   }
-  put<T extends object>(key: string, value: T, expectedVersion: number): Promise<boolean> {
+  /**
+   * Compare-and-set without a transaction: a read, then a write that Firestore applies only if the document is
+   * still as read (create-if-absent, or update with a last-update-time precondition). A transaction locks the
+   * document in pessimistic mode, and several writers of one hot document (the QBO budget, qbo/budget/) then wait
+   * on each other's locks for seconds; a precondition never waits, it fails and the writer reads again.
+   */
+  async put<T extends object>(key: string, value: T, expectedVersion: number): Promise<boolean> {
     const ref = this.db.collection('syncState').doc(safeId(key));
-    return this.db.runTransaction(async (transaction) => {
-      const snapshot = await transaction.get(ref);
-      const current = snapshot.exists ? (snapshot.data() as { version: number }).version : 0;
-      if (current !== expectedVersion) return false;
-      // Stored as a JSON string: checkpoints may hold keys Firestore maps would reject (dots, empty strings).
-      transaction.set(ref, { key, value: JSON.stringify(value), version: current + 1 });
+    const snapshot = await ref.get();
+    const current = snapshot.exists ? (snapshot.data() as { version: number }).version : 0;
+    if (current !== expectedVersion) return false;
+    // Stored as a JSON string: checkpoints may hold keys Firestore maps would reject (dots, empty strings).
+    const data = { key, value: JSON.stringify(value), version: current + 1 };
+    try {
+      if (snapshot.exists && snapshot.updateTime) await ref.update(data, { lastUpdateTime: snapshot.updateTime });
+      else await ref.create(data);
       return true;
-    });
+    } catch (error) {
+      // Written by someone else since the read: ALREADY_EXISTS (6) for a create, FAILED_PRECONDITION (9) or
+      // NOT_FOUND (5) for an update.
+      const code = (error as { code?: unknown }).code;
+      if (code === 6 || code === 9 || code === 5) return false;
+      throw error;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { RetryableError } from '../../../shared/errors';
-import { createRealmRateLimiter } from '../../../shared/qbo/client/rate-limiter';
+import { createFleetRealmLimiter } from '../../../shared/qbo/budget/fleet-limiter';
+import { openDuckDbStores } from '../../../shared/stores/duckdb';
 import { QboAuthError, QboServerError, QboStaleObjectError, QboThrottleError } from '../../../shared/qbo/faults';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
@@ -118,16 +119,17 @@ describe('QBO client against the simulator over HTTP', () => {
     expect(rejected.length).toBeGreaterThan(0);
     expect((rejected[0] as PromiseRejectedResult).reason).toBeInstanceOf(QboThrottleError);
 
-    const limited = await startHarness(
-      { timeScale: 0.5 },
-      { retryBudgetMs: 0, limiter: createRealmRateLimiter({ timeScale: 0.5 }) },
-    );
+    const stores = await openDuckDbStores(':memory:');
+    const limiter = createFleetRealmLimiter({ syncState: stores.syncState, instanceId: 'resilience', timeScale: 0.5 });
+    const limited = await startHarness({ timeScale: 0.5 }, { retryBudgetMs: 0, limiter });
     try {
       const results = await Promise.allSettled(Array.from({ length: 25 }, () => limited.client.read('Item', '1')));
       expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
       expect(limited.simulator.stats().throttled).toBe(0);
     } finally {
+      await limiter.close();
       await limited.simulator.close();
+      await stores.close();
     }
   });
 

@@ -5,7 +5,7 @@ import { createIntuitOAuthClient, simulatorOAuthEndpoints } from '../../../share
 import type { QboOAuthClient } from '../../../shared/qbo/auth/intuit-oauth-client';
 import { createQboTokenProvider, storedTokensFrom, writeStoredTokens } from '../../../shared/qbo/auth/token-provider';
 import { createQboClient } from '../../../shared/qbo/client/qbo-client';
-import { createRealmRateLimiter } from '../../../shared/qbo/client/rate-limiter';
+import { createFleetRealmLimiter } from '../../../shared/qbo/budget/fleet-limiter';
 import { QboAuthError } from '../../../shared/qbo/faults';
 import { startQboSimulator } from '../../../dev/qbo-simulator/server';
 import type { QboSimulator } from '../../../dev/qbo-simulator/server';
@@ -92,7 +92,7 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
       baseUrl: simulator.url,
       realmId: REALM,
       tokens: provider(lease),
-      limiter: createRealmRateLimiter(),
+      limiter: createFleetRealmLimiter({ syncState: stores.syncState, instanceId: 'token-test', timeScale: 0.01 }),
       logger: logs.logger,
     });
     await expect(client.query('SELECT COUNT(*) FROM Account')).resolves.toEqual([]);
@@ -116,7 +116,7 @@ describe('QBO token provider against the simulator OAuth endpoint', () => {
       baseUrl: simulator.url,
       realmId: REALM,
       tokens: provider(),
-      limiter: createRealmRateLimiter(),
+      limiter: createFleetRealmLimiter({ syncState: stores.syncState, instanceId: 'token-test', timeScale: 0.01 }),
       logger: logs.logger,
     });
     simulator.injectFault({ kind: 'auth_expired', count: 1 });

@@ -125,6 +125,18 @@ describe.each(adapters)('%s store', (_name, open) => {
     expect(await stores.syncState.get('cursor:acme')).toEqual({ value: { at: 2 }, version: 2 });
   });
 
+  it('of writers racing one sync-state key from the same version, exactly one wins', async () => {
+    const race = (version: number) =>
+      Promise.all(Array.from({ length: 6 }, (_, writer) => stores.syncState.put('budget:r', { writer }, version)));
+    // The document absent (version 0), then present.
+    for (const version of [0, 1]) {
+      const won = await race(version);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const stored = await stores.syncState.get<{ writer: number }>('budget:r');
+      expect(stored).toEqual({ value: { writer: won.indexOf(true) }, version: version + 1 });
+    }
+  });
+
   describe('a lease over sync state', () => {
     let clock: number;
     const lease = () => new SyncStateLease<{ qboId: string }>(stores.syncState, { now: () => clock });
