@@ -175,7 +175,8 @@ async function replayTenant(deps: ReplayDeps, tenant: TenantSettings, command: R
 
   // First what waits in the review queue: it needs nothing from Stripe, so a Stripe outage (or a missing key)
   // must not keep a reconnected tenant's parked items waiting for the next tick.
-  summary.parked = await republishParked(deps, tenant, log);
+  const fromReview = await republishParked(deps, tenant, log);
+  summary.parked = fromReview.size;
   // The Stripe client is built once, and only if the sweep or the listing needs it.
   let client: Promise<StripeApiClient> | undefined;
   const stripeClient = () => (client ??= deps.stripeFor(tenant));
@@ -188,7 +189,8 @@ async function replayTenant(deps: ReplayDeps, tenant: TenantSettings, command: R
   for await (const raw of stripe.listEvents({ createdGte: since, types: POSTING_EVENT_TYPES })) {
     summary.discovered += 1;
     const created = typeof raw.created === 'number' ? raw.created : nowSeconds;
-    if (handledBefore.has(raw.id)) {
+    // Republished from the review queue a moment ago: a second copy would only race the first for its lease.
+    if (handledBefore.has(raw.id) || fromReview.has(raw.id)) {
       summary.skipped += 1;
       handledNow.push({ id: raw.id, created });
       continue;
@@ -280,8 +282,8 @@ async function upkeepQboConnection(deps: ReplayDeps, tenant: TenantSettings): Pr
 }
 
 /** Items parked because settings were incomplete or auth had lapsed go through the pipeline again. */
-async function republishParked(deps: ReplayDeps, tenant: TenantSettings, log: Logger): Promise<number> {
-  let count = 0;
+async function republishParked(deps: ReplayDeps, tenant: TenantSettings, log: Logger): Promise<Set<string>> {
+  const published = new Set<string>();
   for (const reason of REPUBLISHED_REASONS) {
     const items = await deps.reviewQueue.list({ tenantId: tenant.tenantId, status: 'open', reason });
     for (const item of items) {
@@ -289,9 +291,9 @@ async function republishParked(deps: ReplayDeps, tenant: TenantSettings, log: Lo
       await publishEvent(deps, item.event);
       // Resolved here; if the tenant is still not fixed, the consumer parks it again as a fresh open item.
       await deps.reviewQueue.setStatus(item.reviewId, 'resolved', deps.now().toISOString());
-      count += 1;
+      published.add(item.event.eventId);
       log.debug({ reviewId: item.reviewId, reason }, 'replay: parked item republished');
     }
   }
-  return count;
+  return published;
 }

@@ -135,7 +135,12 @@ describe('a revoked QBO grant parks the tenant until it reconnects, then nothing
     const [summary] = await stack.stores.database.all<{ detail: string }>(
       `SELECT detail FROM audit_records WHERE reason = 'replay_summary' AND "tenantId" = '${TENANT}'`,
     );
-    expect(JSON.parse(summary!.detail)).toMatchObject({ republished: 3, parked: parkedForAuth, failed: 0 });
+    // Each event goes out once: the parked ones from the review queue, the rest from Stripe's list.
+    expect(JSON.parse(summary!.detail)).toMatchObject({
+      republished: 3 - parkedForAuth,
+      parked: parkedForAuth,
+      failed: 0,
+    });
 
     for (const expected of scenario.expected.slice(0, 3)) {
       const entry = await waitFor(async () => {
