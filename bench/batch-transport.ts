@@ -4,7 +4,7 @@ import { writeOnce } from '../shared/consumers/write-protocol';
 import { createLogger } from '../shared/observability/logger';
 import { withBatchedCreates } from '../shared/qbo/client/batch-writer';
 import { createQboClient } from '../shared/qbo/client/qbo-client';
-import { createFleetRealmLimiter, qboBudgetInstanceId } from '../shared/qbo/budget/fleet-limiter';
+import { createFleetRealmLimiter } from '../shared/qbo/budget/fleet-limiter';
 import { openDuckDbStores } from '../shared/stores/duckdb';
 import { DEMO_TENANT_COMPANY } from '../dev/local-stack/demo-tenant';
 import { round, runPool, SimulatorControl, sleep, startSimulatorChild } from './harness';
@@ -27,7 +27,6 @@ export async function benchBatchTransport(
   // The product's limiter: the realm's 10 seats over the store, all of them this one process's.
   const limiter = createFleetRealmLimiter({
     syncState: stores.syncState,
-    instanceId: qboBudgetInstanceId(),
     timeScale: options.timeScale,
   });
   try {

@@ -17,8 +17,7 @@ import {
 import { QboAuthError } from '../qbo/faults';
 import { createQboClient, type QboClient } from '../qbo/client/qbo-client';
 import { withBatchedCreates } from '../qbo/client/batch-writer';
-import { createFleetRealmLimiter, qboBudgetInstanceId } from '../qbo/budget/fleet-limiter';
-import { QBO_REQUEST_TIMEOUT_MS } from '../qbo/budget/realm-budget-rules';
+import { createFleetRealmLimiter } from '../qbo/budget/fleet-limiter';
 import type { QboEntityName } from '../qbo/entities';
 import { secretNames, type SecretStore } from '../secrets/secret-store';
 import { SyncStateLease } from '../stores/lease';
@@ -87,7 +86,6 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
   const { runtime } = options;
   const limiter = createFleetRealmLimiter({
     syncState: runtime.stores.syncState,
-    instanceId: qboBudgetInstanceId(),
     logger: runtime.logger,
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
   });
@@ -142,8 +140,6 @@ export function createQboAccess(options: QboAccessOptions): QboAccess {
         realmId: tenant.qbo.realmId,
         tokens,
         limiter,
-        // The budget lets another instance claim a lapsed seat only once this timeout has passed.
-        requestTimeoutMs: QBO_REQUEST_TIMEOUT_MS,
         logger: runtime.logger,
       });
       // Concurrent creates for the realm share batch requests (batch-writer.ts); everything else goes as before.

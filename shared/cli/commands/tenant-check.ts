@@ -2,8 +2,7 @@ import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { AuthError } from '../../errors';
 import { parseStoredTokens } from '../../qbo/auth/token-provider';
 import { createQboClient } from '../../qbo/client/qbo-client';
-import { createFleetRealmLimiter, qboBudgetInstanceId } from '../../qbo/budget/fleet-limiter';
-import { QBO_REQUEST_TIMEOUT_MS } from '../../qbo/budget/realm-budget-rules';
+import { createFleetRealmLimiter } from '../../qbo/budget/fleet-limiter';
 import { secretNames } from '../../secrets/secret-store';
 import { TENANT_CHECK } from '../command-specs';
 import type { OpsCommand, OpsContext } from '../ops-context';
@@ -144,14 +143,12 @@ async function storedTokenQbo(tenant: TenantSettings, context: OpsContext): Prom
   // The check's queries count against the same per-realm budget as the consumers': it takes seats like any instance.
   const limiter = createFleetRealmLimiter({
     syncState: context.stores.syncState,
-    instanceId: qboBudgetInstanceId(),
     logger: context.logger,
   });
   const client = createQboClient({
     baseUrl: context.env.QBO_BASE_URL ?? INTUIT_API_BASE[tenant.qbo.environment],
     realmId: tenant.qbo.realmId,
     limiter,
-    requestTimeoutMs: QBO_REQUEST_TIMEOUT_MS,
     logger: context.logger,
     tokens: {
       getAccessToken: async () => tokens.access_token,

@@ -20,8 +20,11 @@ import {
  */
 export interface FleetRealmLimiterProps {
   syncState: SyncStateStore;
-  /** Unique per process (hostname + pid + random): two processes sharing one would share seats they both use. */
-  instanceId: string;
+  /**
+   * Unique per process: two processes sharing one would share seats they both use. Default: hostname + pid + random
+   * (qboBudgetInstanceId); tests name their instances.
+   */
+  instanceId?: string;
   /** Scales every interval and lease (0.01 = 100x faster), to match a simulator started with the same value. */
   timeScale?: number;
   /** The QBO client's request timeout (unscaled); an expired seat is claimable only once this has passed too. */
@@ -101,7 +104,7 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
   const now = props.now ?? Date.now;
   const random = props.random ?? Math.random;
   const schedule = props.schedule ?? unrefTimer;
-  const me = props.instanceId;
+  const me = props.instanceId ?? qboBudgetInstanceId();
   const realms = new Map<string, RealmState>();
   let closing = false;
 

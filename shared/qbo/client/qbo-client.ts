@@ -12,6 +12,7 @@ import {
   parseRetryAfter,
 } from '../faults';
 import type { QboErrorInfo } from '../faults';
+import { QBO_REQUEST_TIMEOUT_MS } from '../budget/realm-budget-rules';
 import type { QboRequestKind, RealmRateLimiter } from './rate-limiter';
 
 /** Where the client gets bearer tokens; the token provider (auth/) implements it over the secret store. */
@@ -165,7 +166,8 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
   const random = props.random ?? Math.random;
   const minorVersion = String(props.minorVersion ?? QBO_MINOR_VERSION);
   const retryBudgetMs = props.retryBudgetMs ?? 10_000;
-  const timeoutMs = props.requestTimeoutMs ?? 30_000;
+  // The realm budget's own figure: it lets another instance take a lapsed seat only once a request this long is over.
+  const timeoutMs = props.requestTimeoutMs ?? QBO_REQUEST_TIMEOUT_MS;
   const backoffBase = props.backoffBaseMs ?? 250;
   const backoffMax = props.backoffMaxMs ?? 5_000;
   const root = `${props.baseUrl.replace(/\/+$/, '')}/v3/company/${encodeURIComponent(props.realmId)}`;
