@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { TenantSettings } from '../../../schemas/tenant-settings.schema';
 import { buildPlan } from '../../../shared/accounting/plan';
-import { buildEvent, buildSettings } from '../../unit/accounting/factories';
+import { EVERY_ACCOUNT, buildEvent, buildSettings } from '../../unit/accounting/factories';
 import { PlanRunner } from './plan-runner';
 import { QboBooks } from './qbo-books';
 import { StripeWorld, type Action, type WorldEvent } from './stripe-world';
@@ -10,25 +10,6 @@ import { StripeWorld, type Action, type WorldEvent } from './stripe-world';
  * The books property's harness (test support): generated Stripe histories, the tenant they run for, and the run of
  * every event through buildPlan into the QBO model, with the figures to compare.
  */
-const ACCOUNTS = {
-  stripeClearing: '35',
-  bank: '36',
-  stripeFees: '70',
-  disputes: '71',
-  adjustments: '72',
-  discountAccount: '86',
-  income: '79',
-  refunds: '80',
-  stripeReserve: '90',
-  failedPayments: '91',
-  platformIncome: '92',
-  connectTransfers: '93',
-  contributions: '94',
-  financing: '95',
-  issuing: '96',
-  fxGainLoss: '97',
-  outOfBandRefunds: '98',
-} as const;
 
 const ITEM_ACCOUNTS: Record<string, string> = {
   '1': 'income:default',
@@ -36,7 +17,7 @@ const ITEM_ACCOUNTS: Record<string, string> = {
   '5': 'income:prod_A',
   'item:prod_B': 'income:prod_B',
 };
-const INCOME = ['income:default', 'income:prod_A', 'income:prod_B', ACCOUNTS.discountAccount];
+const INCOME = ['income:default', 'income:prod_A', 'income:prod_B', EVERY_ACCOUNT.discountAccount];
 
 const line = fc.record({
   amount: fc.integer({ min: 100, max: 40_000 }),
@@ -154,7 +135,7 @@ function settingsFor(h: History): TenantSettings {
   return buildSettings({
     mode: h.mode,
     qbo: { realmId: '9130350000000000', environment: 'sandbox', multicurrency: h.multicurrency },
-    accounts: { ...ACCOUNTS },
+    accounts: { ...EVERY_ACCOUNT },
     items: { defaultItem: '1', taxItem: '2', byStripeProduct: { prod_A: '5' } },
     tax: {
       regime: h.regime,
@@ -214,7 +195,7 @@ export function runBooks(h: History) {
     for (const checkpoint of world.checkpoints)
       if (checkpoint.afterEvents === index + 1) {
         const expected = checkpoint.clearing[h.mode];
-        const actual = books.balance(ACCOUNTS.stripeClearing);
+        const actual = books.balance(EVERY_ACCOUNT.stripeClearing);
         if (actual !== expected)
           clearingAtPayouts.push(`after event ${index + 1}: clearing ${actual}, Stripe ${expected}`);
       }
@@ -244,23 +225,23 @@ export function compareBooks(h: History) {
     clearingAtPayouts,
   };
   const accounts = {
-    clearing: books.balance(ACCOUNTS.stripeClearing),
-    bank: books.balance(ACCOUNTS.bank) - world.figures.bank,
-    fees: books.balance(ACCOUNTS.stripeFees) + category('fees'),
-    disputes: books.balance(ACCOUNTS.disputes) + category('disputes'),
-    reserves: books.balance(ACCOUNTS.stripeReserve) + category('reserves'),
-    platformEarnings: books.balance(ACCOUNTS.platformIncome) + category('platformEarnings'),
-    connectTransfers: books.balance(ACCOUNTS.connectTransfers) + category('connectTransfers'),
-    contributions: books.balance(ACCOUNTS.contributions) + category('contributions'),
-    adjustments: books.balance(ACCOUNTS.adjustments),
+    clearing: books.balance(EVERY_ACCOUNT.stripeClearing),
+    bank: books.balance(EVERY_ACCOUNT.bank) - world.figures.bank,
+    fees: books.balance(EVERY_ACCOUNT.stripeFees) + category('fees'),
+    disputes: books.balance(EVERY_ACCOUNT.disputes) + category('disputes'),
+    reserves: books.balance(EVERY_ACCOUNT.stripeReserve) + category('reserves'),
+    platformEarnings: books.balance(EVERY_ACCOUNT.platformIncome) + category('platformEarnings'),
+    connectTransfers: books.balance(EVERY_ACCOUNT.connectTransfers) + category('connectTransfers'),
+    contributions: books.balance(EVERY_ACCOUNT.contributions) + category('contributions'),
+    adjustments: books.balance(EVERY_ACCOUNT.adjustments),
   };
   if (h.mode === 'payout_summary')
     return {
       problems,
       accounts: {
         ...accounts,
-        income: books.balance(ACCOUNTS.income) + category('charges'),
-        refunds: books.balance(ACCOUNTS.refunds) + category('refunds'),
+        income: books.balance(EVERY_ACCOUNT.income) + category('charges'),
+        refunds: books.balance(EVERY_ACCOUNT.refunds) + category('refunds'),
       },
     };
   return {

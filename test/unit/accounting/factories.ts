@@ -16,6 +16,27 @@ export function fixture<T = Record<string, unknown>>(name: string): T {
  * The shared test tenant with what the recipes' tests lean on: an income account, a mapped product (`prod_X` → 5)
  * and a go-live date before every fixture.
  */
+/** Every account of DESIGN section 6 mapped to its own id, so each line's account says where it went. */
+export const EVERY_ACCOUNT = {
+  stripeClearing: '35',
+  bank: '36',
+  stripeFees: '70',
+  disputes: '71',
+  adjustments: '72',
+  discountAccount: '86',
+  income: '79',
+  refunds: '80',
+  stripeReserve: '90',
+  failedPayments: '91',
+  platformIncome: '92',
+  connectTransfers: '93',
+  contributions: '94',
+  financing: '95',
+  issuing: '96',
+  fxGainLoss: '97',
+  outOfBandRefunds: '98',
+} as const;
+
 export function buildSettings(overrides: Partial<TenantSettings> = {}): TenantSettings {
   const base = buildTenantSettings({ goLiveAt: '2000-01-01T00:00:00Z' });
   return buildTenantSettings({

@@ -5,32 +5,12 @@ import {
   type BalanceTransactionType,
 } from '../../../shared/accounting/balance-types';
 import { buildPlan, type PlannedOperation } from '../../../shared/accounting/plan';
-import { buildBalanceTransaction, buildEvent, buildPayout, buildSettings } from './factories';
+import { EVERY_ACCOUNT, buildBalanceTransaction, buildEvent, buildPayout, buildSettings } from './factories';
 
 type QboLine = { Amount: number; Description?: string } & Record<string, Record<string, unknown>>;
 type JournalDetail = { PostingType: 'Debit' | 'Credit'; AccountRef: { value: string } };
 
-/** A tenant with every account of section 6 mapped to its own id, so each line's account says where it went. */
-const ACCOUNTS = {
-  stripeClearing: '35',
-  bank: '36',
-  stripeFees: '70',
-  disputes: '71',
-  adjustments: '72',
-  discountAccount: '86',
-  income: '79',
-  refunds: '80',
-  stripeReserve: '90',
-  failedPayments: '91',
-  platformIncome: '92',
-  connectTransfers: '93',
-  contributions: '94',
-  financing: '95',
-  issuing: '96',
-  fxGainLoss: '97',
-  outOfBandRefunds: '98',
-} as const;
-const everyAccount = buildSettings({ accounts: { ...ACCOUNTS } });
+const everyAccount = buildSettings({ accounts: { ...EVERY_ACCOUNT } });
 
 const depositLines = (operation: PlannedOperation | undefined) =>
   (operation?.body.Line as QboLine[]).map((l) => [
@@ -47,7 +27,7 @@ const journalLines = (operation: PlannedOperation | undefined) =>
  * Where each balance-transaction type lands on a Deposit in invoices mode: the statement of section 6 this code
  * keeps, written out once more by hand. `adjustment` is listed per reporting category below.
  */
-const DEPOSIT_ACCOUNT_OF_TYPE: Record<Exclude<BalanceTransactionType, 'adjustment'>, keyof typeof ACCOUNTS> = {
+const DEPOSIT_ACCOUNT_OF_TYPE: Record<Exclude<BalanceTransactionType, 'adjustment'>, keyof typeof EVERY_ACCOUNT> = {
   charge: 'stripeClearing',
   payment: 'stripeClearing',
   refund: 'stripeClearing',
@@ -101,7 +81,7 @@ const DEPOSIT_ACCOUNT_OF_TYPE: Record<Exclude<BalanceTransactionType, 'adjustmen
   tax_fund: 'adjustments',
 };
 
-const ADJUSTMENT_ACCOUNT_OF_CATEGORY: Record<string, keyof typeof ACCOUNTS> = {
+const ADJUSTMENT_ACCOUNT_OF_CATEGORY: Record<string, keyof typeof EVERY_ACCOUNT> = {
   dispute: 'disputes',
   dispute_reversal: 'disputes',
   refund_failure: 'stripeClearing',
@@ -142,7 +122,7 @@ describe('every Stripe balance-transaction type is booked on its account', () =>
     const row = buildBalanceTransaction({ id: 'txn_x', amount: -250, type, reporting_category: type, source: 'po_x' });
     const plan = depositWith(row);
     expect(plan.parked).toBeUndefined();
-    expect(movementByAccount(plan.operations[0])).toEqual({ [ACCOUNTS[accountKey]]: -250 });
+    expect(movementByAccount(plan.operations[0])).toEqual({ [EVERY_ACCOUNT[accountKey]]: -250 });
   });
 
   it.each(Object.entries(ADJUSTMENT_ACCOUNT_OF_CATEGORY))(
@@ -156,7 +136,7 @@ describe('every Stripe balance-transaction type is booked on its account', () =>
           reporting_category: reportingCategory,
         }),
       );
-      expect(movementByAccount(plan.operations[0])).toEqual({ [ACCOUNTS[accountKey]]: -250 });
+      expect(movementByAccount(plan.operations[0])).toEqual({ [EVERY_ACCOUNT[accountKey]]: -250 });
     },
   );
 
@@ -252,7 +232,7 @@ describe('a negative payout: Stripe debits the bank', () => {
   });
 
   it('credits the bank in payout_summary mode instead of a negative debit', () => {
-    const summary = buildSettings({ mode: 'payout_summary', accounts: { ...ACCOUNTS } });
+    const summary = buildSettings({ mode: 'payout_summary', accounts: { ...EVERY_ACCOUNT } });
     const plan = buildPlan({
       event: buildEvent('payout.paid', negative),
       settings: summary,
@@ -361,7 +341,7 @@ describe('a payout that fails or is canceled', () => {
   });
 
   it('in payout_summary mode books the summary journal and reverses it', () => {
-    const summary = buildSettings({ mode: 'payout_summary', accounts: { ...ACCOUNTS } });
+    const summary = buildSettings({ mode: 'payout_summary', accounts: { ...EVERY_ACCOUNT } });
     const plan = buildPlan({ event: failureEvent('payout.failed'), settings: summary, balanceTransactions: rows });
     expect(plan.operations.map((o) => [o.entity, o.stripeId, o.target?.$ref])).toEqual([
       ['JournalEntry', 'po_test1', undefined],
