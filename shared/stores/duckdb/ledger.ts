@@ -1,6 +1,7 @@
 import type { CommitResult, Ledger, LedgerEntry, LedgerKey, ReserveRequest, ReserveResult } from '../ports';
 import { decideCommit, decideRelease, decideReservation } from '../ledger-rules';
 import type { DuckDbDatabase, SqlRunner } from './connection';
+import { RowMirror } from './row-mirror';
 
 interface LedgerRow {
   tenant_id: string;
@@ -76,6 +77,10 @@ async function write(sql: SqlRunner, entry: LedgerEntry, exists: boolean): Promi
   );
 }
 
+function mirrorKey(key: LedgerKey): string {
+  return JSON.stringify([key.tenantId, key.stripeId, key.operation]);
+}
+
 function rowParams(entry: LedgerEntry) {
   return {
     ...keyParams(entry),
@@ -94,26 +99,29 @@ function rowParams(entry: LedgerEntry) {
 }
 
 export class DuckDbLedger implements Ledger {
+  /** Every entry this process read or wrote (see RowMirror for why that is what the table holds). */
+  private readonly mirror = new RowMirror<LedgerEntry>();
+
   constructor(private readonly db: DuckDbDatabase) {}
 
   get(key: LedgerKey): Promise<LedgerEntry | undefined> {
-    return this.db.exclusive((sql) => read(sql, key));
+    return this.db.exclusive((sql) => this.read(sql, key));
   }
 
   reserve(request: ReserveRequest): Promise<ReserveResult> {
     return this.db.exclusive(async (sql) => {
-      const current = await read(sql, request);
+      const current = await this.read(sql, request);
       const decision = decideReservation(current, request);
-      if (decision.write) await write(sql, decision.result.entry, current !== undefined);
+      if (decision.write) await this.write(sql, decision.result.entry, current !== undefined);
       return decision.result;
     });
   }
 
   commit(key: LedgerKey, leaseOwner: string, result: CommitResult): Promise<LedgerEntry> {
     return this.db.exclusive(async (sql) => {
-      const current = await read(sql, key);
+      const current = await this.read(sql, key);
       const decision = decideCommit(current, key, leaseOwner, result);
-      if (decision.write) await write(sql, decision.entry, current !== undefined);
+      if (decision.write) await this.write(sql, decision.entry, current !== undefined);
       return decision.entry;
     });
   }
@@ -124,10 +132,27 @@ export class DuckDbLedger implements Ledger {
     outcome: { state: 'failed' | 'pending'; detail?: string; now: number },
   ): Promise<void> {
     return this.db.exclusive(async (sql) => {
-      const current = await read(sql, key);
+      const current = await this.read(sql, key);
       const entry = decideRelease(current, leaseOwner, outcome);
-      if (entry) await write(sql, entry, current !== undefined);
+      if (entry) await this.write(sql, entry, current !== undefined);
     });
+  }
+
+  /** Call inside an exclusive turn. A copy each time: callers may change what they are given. */
+  private async read(sql: SqlRunner, key: LedgerKey): Promise<LedgerEntry | undefined> {
+    const id = mirrorKey(key);
+    let entry = this.mirror.get(id);
+    if (entry === undefined) {
+      entry = (await read(sql, key)) ?? null;
+      this.mirror.set(id, entry);
+    }
+    return entry === null ? undefined : { ...entry };
+  }
+
+  /** Call inside an exclusive turn; the mirror learns the entry only once the table has it. */
+  private async write(sql: SqlRunner, entry: LedgerEntry, exists: boolean): Promise<void> {
+    await write(sql, entry, exists);
+    this.mirror.set(mirrorKey(entry), { ...entry });
   }
 
   async list(tenantId: string): Promise<LedgerEntry[]> {

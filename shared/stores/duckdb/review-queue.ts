@@ -1,5 +1,6 @@
 import type { ReviewItem, ReviewQueue, ReviewStatus } from '../ports';
 import type { DuckDbDatabase } from './connection';
+import { RowMirror } from './row-mirror';
 
 interface ReviewRow {
   review_id: string;
@@ -33,35 +34,52 @@ function toItem(row: ReviewRow): ReviewItem {
   };
 }
 
+/**
+ * A posted object asks whether it was parked before (to close that item), so nearly every read finds nothing: the
+ * rows read are mirrored (RowMirror says why that is sound), and a write forgets its item's row.
+ */
 export class DuckDbReviewQueue implements ReviewQueue {
+  private readonly mirror = new RowMirror<ReviewRow>();
+
   constructor(private readonly db: DuckDbDatabase) {}
 
   park(item: Omit<ReviewItem, 'status' | 'createdAt' | 'updatedAt'>, now: string): Promise<void> {
     // Re-parking an item refreshes what a person sees (newest reason, payload) and reopens it.
-    return this.db.run(
-      `INSERT INTO review_queue VALUES ($reviewId, $tenantId, $stripeId, $entity, $reason, $failureClass, $detail,
+    return this.db.exclusive(async (sql) => {
+      await sql.run(
+        `INSERT INTO review_queue VALUES ($reviewId, $tenantId, $stripeId, $entity, $reason, $failureClass, $detail,
          $event, $proposal, 'open', $now, $now)
        ON CONFLICT (review_id) DO UPDATE SET reason = excluded.reason, failure_class = excluded.failure_class,
          detail = excluded.detail, event = excluded.event, proposal = excluded.proposal, status = 'open',
          updated_at = excluded.updated_at`,
-      {
-        reviewId: item.reviewId,
-        tenantId: item.tenantId,
-        stripeId: item.stripeId,
-        entity: item.entity,
-        reason: item.reason,
-        failureClass: item.failureClass,
-        detail: item.detail,
-        event: JSON.stringify(item.event),
-        proposal: item.proposal === null ? null : JSON.stringify(item.proposal),
-        now,
-      },
-    );
+        {
+          reviewId: item.reviewId,
+          tenantId: item.tenantId,
+          stripeId: item.stripeId,
+          entity: item.entity,
+          reason: item.reason,
+          failureClass: item.failureClass,
+          detail: item.detail,
+          event: JSON.stringify(item.event),
+          proposal: item.proposal === null ? null : JSON.stringify(item.proposal),
+          now,
+        },
+      );
+      this.mirror.forget(item.reviewId);
+    });
   }
 
-  async get(reviewId: string): Promise<ReviewItem | undefined> {
-    const rows = await this.db.all<ReviewRow>('SELECT * FROM review_queue WHERE review_id = $reviewId', { reviewId });
-    return rows[0] ? toItem(rows[0]) : undefined;
+  get(reviewId: string): Promise<ReviewItem | undefined> {
+    return this.db.exclusive(async (sql) => {
+      let row = this.mirror.get(reviewId);
+      if (row === undefined) {
+        row =
+          (await sql.all<ReviewRow>('SELECT * FROM review_queue WHERE review_id = $reviewId', { reviewId }))[0] ?? null;
+        this.mirror.set(reviewId, row);
+      }
+      // Parsed per read from the row as stored, so no caller can change what another is given.
+      return row === null ? undefined : toItem(row);
+    });
   }
 
   async list(filter: { tenantId?: string; status?: ReviewStatus; reason?: string }): Promise<ReviewItem[]> {
@@ -75,10 +93,13 @@ export class DuckDbReviewQueue implements ReviewQueue {
   }
 
   async setStatus(reviewId: string, status: ReviewStatus, now: string): Promise<void> {
-    await this.db.run('UPDATE review_queue SET status = $status, updated_at = $now WHERE review_id = $reviewId', {
-      reviewId,
-      status,
-      now,
+    await this.db.exclusive(async (sql) => {
+      await sql.run('UPDATE review_queue SET status = $status, updated_at = $now WHERE review_id = $reviewId', {
+        reviewId,
+        status,
+        now,
+      });
+      this.mirror.forget(reviewId);
     });
   }
 }

@@ -1,31 +1,54 @@
 import type { SyncStateStore } from '../ports';
-import type { DuckDbDatabase } from './connection';
+import type { DuckDbDatabase, SqlRunner } from './connection';
+import { RowMirror } from './row-mirror';
 
+interface StateRow {
+  value: string;
+  version: number;
+}
+
+/**
+ * Versioned documents (cursors, the realm's QBO budget). The budget is read and compare-and-set many times a
+ * minute, so the rows are mirrored (RowMirror says why that is sound); the value is kept as stored and parsed per
+ * read, so no caller can change what another is given.
+ */
 export class DuckDbSyncStateStore implements SyncStateStore {
+  private readonly mirror = new RowMirror<StateRow>(10_000);
+
   constructor(private readonly db: DuckDbDatabase) {}
 
-  async get<T extends object>(key: string): Promise<{ value: T; version: number } | undefined> {
-    const rows = await this.db.all<{ value: string; version: number }>(
-      'SELECT value, version FROM sync_state WHERE key = $key',
-      {
-        key,
-      },
-    );
-    const row = rows[0];
-    return row ? { value: JSON.parse(row.value) as T, version: Number(row.version) } : undefined;
+  get<T extends object>(key: string): Promise<{ value: T; version: number } | undefined> {
+    return this.db.exclusive(async (sql) => {
+      const row = await this.read(sql, key);
+      return row ? { value: JSON.parse(row.value) as T, version: row.version } : undefined;
+    });
   }
 
   put<T extends object>(key: string, value: T, expectedVersion: number): Promise<boolean> {
     return this.db.exclusive(async (sql) => {
-      const rows = await sql.all<{ version: number }>('SELECT version FROM sync_state WHERE key = $key', { key });
-      const current = rows[0] ? Number(rows[0].version) : 0;
-      if (current !== expectedVersion) return false;
-      await sql.run('INSERT OR REPLACE INTO sync_state VALUES ($key, $value, $version)', {
-        key,
-        value: JSON.stringify(value),
-        version: current + 1,
-      });
+      const current = await this.read(sql, key);
+      if ((current?.version ?? 0) !== expectedVersion) return false;
+      const row = { value: JSON.stringify(value), version: expectedVersion + 1 };
+      // An update where the row exists: DuckDB carries out INSERT OR REPLACE as a delete and an insert.
+      await sql.run(
+        current
+          ? 'UPDATE sync_state SET value = $value, version = $version WHERE key = $key'
+          : 'INSERT INTO sync_state VALUES ($key, $value, $version)',
+        { key, ...row },
+      );
+      this.mirror.set(key, row);
       return true;
     });
+  }
+
+  /** Call inside an exclusive turn. */
+  private async read(sql: SqlRunner, key: string): Promise<StateRow | undefined> {
+    let row = this.mirror.get(key);
+    if (row === undefined) {
+      const found = (await sql.all<StateRow>('SELECT value, version FROM sync_state WHERE key = $key', { key }))[0];
+      row = found ? { value: found.value, version: Number(found.version) } : null;
+      this.mirror.set(key, row);
+    }
+    return row ?? undefined;
   }
 }

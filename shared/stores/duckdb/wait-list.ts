@@ -1,5 +1,5 @@
 import type { DependencyWait, WaitList } from '../ports';
-import type { DuckDbDatabase } from './connection';
+import type { DuckDbDatabase, SqlRunner } from './connection';
 
 interface WaitRow {
   tenant_id: string;
@@ -26,14 +26,35 @@ const SELECT_WAITS = `SELECT w.*, r.requested_at FROM dependency_waits w
   LEFT JOIN dependency_requests r USING (tenant_id, dependency)`;
 const OLDEST_FIRST = 'ORDER BY w.since, w.dependency, w.event_id';
 
-/** Waits in `dependency_waits` (one row per tenant, dependency, event); each dependency's request in `dependency_requests`. */
+/**
+ * Waits in `dependency_waits` (one row per tenant, dependency, event); each dependency's request in
+ * `dependency_requests`.
+ *
+ * Every create that commits asks for its waiters, and nearly always there are none: this process remembers which
+ * dependencies may have waiters (it is the file's one writer, see RowMirror) and answers the rest without the
+ * table. The set may hold a dependency whose waiters are gone, never miss one that has some.
+ */
 export class DuckDbWaitList implements WaitList {
+  private waited: Set<string> | undefined;
+
   constructor(private readonly db: DuckDbDatabase) {}
+
+  /** Call inside an exclusive turn. */
+  private async waitedDependencies(sql: SqlRunner): Promise<Set<string>> {
+    if (!this.waited) {
+      const rows = await sql.all<{ tenant_id: string; dependency: string }>(
+        'SELECT DISTINCT tenant_id, dependency FROM dependency_waits',
+      );
+      this.waited = new Set(rows.map((row) => waitedKey(row.tenant_id, row.dependency)));
+    }
+    return this.waited;
+  }
 
   add(wait: Omit<DependencyWait, 'since' | 'requestedAt'>, now: string): Promise<{ request: boolean }> {
     // Both rows in one turn of the queue: two waiters of one dependency cannot both claim its request.
     return this.db.exclusive(async (sql) => {
       const key = { tenantId: wait.tenantId, dependency: wait.dependency };
+      (await this.waitedDependencies(sql)).add(waitedKey(wait.tenantId, wait.dependency));
       // A repeat leaves its row as it was: `since` stays when the event first waited.
       await sql.run(
         `INSERT INTO dependency_waits (tenant_id, dependency, event_id, event, since)
@@ -60,12 +81,18 @@ export class DuckDbWaitList implements WaitList {
     );
   }
 
-  async waiters(tenantId: string, dependency: string): Promise<DependencyWait[]> {
-    const rows = await this.db.all<WaitRow>(
-      `${SELECT_WAITS} WHERE w.tenant_id = $tenantId AND w.dependency = $dependency ${OLDEST_FIRST}`,
-      { tenantId, dependency },
-    );
-    return rows.map(toWait);
+  waiters(tenantId: string, dependency: string): Promise<DependencyWait[]> {
+    return this.db.exclusive(async (sql) => {
+      const waited = await this.waitedDependencies(sql);
+      const key = waitedKey(tenantId, dependency);
+      if (!waited.has(key)) return [];
+      const rows = await sql.all<WaitRow>(
+        `${SELECT_WAITS} WHERE w.tenant_id = $tenantId AND w.dependency = $dependency ${OLDEST_FIRST}`,
+        { tenantId, dependency },
+      );
+      if (rows.length === 0) waited.delete(key);
+      return rows.map(toWait);
+    });
   }
 
   async remove(tenantId: string, dependency: string, eventIds: readonly string[]): Promise<void> {
@@ -93,4 +120,8 @@ export class DuckDbWaitList implements WaitList {
     });
     return rows.map(toWait);
   }
+}
+
+function waitedKey(tenantId: string, dependency: string): string {
+  return JSON.stringify([tenantId, dependency]);
 }

@@ -358,3 +358,80 @@ describe('a store from an earlier release', () => {
     }
   });
 });
+
+describe('the embedded store answers reads from memory only with what its file holds', () => {
+  it('after a run of reads and writes, a fresh open of the file reads exactly what the open store read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stripe-qbo-mirror-'));
+    const path = join(dir, 'mirror.duckdb');
+    try {
+      const stores = await openDuckDbStores(path);
+      const tenant = buildTenantSettings({ tenantId: 'acme' });
+      // Each read first, so the mirrors remember the absence the writes then change.
+      expect(await stores.tenants.get('acme')).toBeUndefined();
+      await stores.tenants.put(tenant);
+      expect((await stores.tenants.get('acme'))?.status).toBe('active');
+      await stores.tenants.setStatus('acme', 'needs_reauth', 'invalid_grant');
+      const keys = ['in_1', 'in_2', 'in_3'].map((stripeId) => ({ tenantId: 'acme', stripeId, operation: 'create' }));
+      for (const [index, key] of keys.entries()) {
+        expect(await stores.ledger.get(key)).toBeUndefined();
+        await stores.ledger.reserve({
+          ...key,
+          requestId: `r${index}`,
+          qboEntity: 'Invoice',
+          leaseOwner: 'a',
+          leaseMs: 1_000,
+          now: 1,
+        });
+      }
+      await stores.ledger.commit(keys[0]!, 'a', { qboId: '7', qboSyncToken: '0', qboCustomerId: '58', now: 2 });
+      await stores.ledger.release(keys[1]!, 'a', { state: 'failed', detail: 'qbo_6000', now: 3 });
+      expect(await stores.reviewQueue.get('rv1')).toBeUndefined();
+      const item = {
+        reviewId: 'rv1',
+        tenantId: 'acme',
+        stripeId: 'in_2',
+        entity: 'invoice',
+        reason: 'qbo_6000',
+        failureClass: 'rejected',
+        detail: 'x',
+        event: { id: 'evt_1' },
+        proposal: null,
+      };
+      await stores.reviewQueue.park(item, '2026-11-30T00:00:00.000Z');
+      await stores.reviewQueue.setStatus('rv1', 'resolved', '2026-11-30T00:01:00.000Z');
+      expect(await stores.syncState.get('cursor')).toBeUndefined();
+      expect(await stores.syncState.put('cursor', { at: 1 }, 0)).toBe(true);
+      expect(await stores.syncState.put('cursor', { at: 2 }, 0)).toBe(false);
+      expect(await stores.syncState.put('cursor', { at: 2 }, 1)).toBe(true);
+      expect(await stores.waits.waiters('acme', 'customer:cus_1')).toEqual([]);
+      await stores.waits.add(
+        { tenantId: 'acme', dependency: 'customer:cus_1', eventId: 'evt_9', event: { id: 'evt_9' } },
+        '2026-11-30T00:00:00.000Z',
+      );
+
+      const read = async (s: typeof stores) => ({
+        tenant: await s.tenants.get('acme'),
+        byAccount: await s.tenants.findByStripeAccount(tenant.stripe.accountId ?? 'none'),
+        ledger: await Promise.all(keys.map((key) => s.ledger.get(key))),
+        review: await s.reviewQueue.get('rv1'),
+        cursor: await s.syncState.get('cursor'),
+        waiters: await s.waits.waiters('acme', 'customer:cus_1'),
+      });
+      const served = await read(stores);
+      await stores.close();
+      const reopened = await openDuckDbStores(path);
+      try {
+        expect(await read(reopened)).toEqual(served);
+        expect(served.tenant?.status).toBe('needs_reauth');
+        expect(served.ledger.map((entry) => entry?.state)).toEqual(['posted', 'failed', 'pending']);
+        expect(served.review?.status).toBe('resolved');
+        expect(served.cursor).toEqual({ value: { at: 2 }, version: 2 });
+        expect(served.waiters.map((wait) => wait.eventId)).toEqual(['evt_9']);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
