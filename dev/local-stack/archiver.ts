@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request, Response } from '@google-cloud/functions-framework';
-import type { DuckDbDatabase } from '../../shared/stores/duckdb/connection';
+import type { DuckDbDatabase, SqlRunner } from '../../shared/stores/duckdb/connection';
 import { parsePushEnvelope } from '../../shared/messaging/push-envelope';
 import { ENTITY_CONSUMER, isEntity } from '../../shared/messaging/topics';
 import type { Logger } from '../../shared/observability/logger';
@@ -50,6 +50,57 @@ export function duckDbCreateTable(table: string, fields: readonly BigQueryField[
   return `CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')})`;
 }
 
+interface PendingRow {
+  values: (string | number | boolean | null)[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Writes a group of rows in INSERTs of 64, 32, … 1 rows, so the statements stay a handful of prepared shapes.
+ * Each row's promise settles once its row is written. When a multi-row INSERT fails, its rows are written one by
+ * one, so only a row the table refuses fails (its push answers 500, and Pub/Sub delivers it again).
+ */
+async function writeGroup(
+  sql: SqlRunner,
+  table: string,
+  fields: readonly BigQueryField[],
+  group: readonly PendingRow[],
+): Promise<void> {
+  const columns = fields.map((field) => `"${field.name}"`).join(', ');
+  for (let start = 0; start < group.length;) {
+    let size = MAX_ROWS_PER_INSERT;
+    while (size > group.length - start) size /= 2;
+    const rows = group.slice(start, start + size);
+    start += size;
+    const placeholders = rows
+      .map((_, r) => `(${fields.map((_, c) => `$${r * fields.length + c + 1}`).join(', ')})`)
+      .join(', ');
+    try {
+      await sql.run(
+        `INSERT INTO ${table} (${columns}) VALUES ${placeholders}`,
+        rows.flatMap((row) => row.values),
+      );
+      for (const row of rows) row.resolve();
+    } catch {
+      // One bad row must not fail the others (they would be delivered and written again): each on its own.
+      for (const row of rows) {
+        try {
+          await sql.run(
+            `INSERT INTO ${table} (${columns}) VALUES (${fields.map((_, c) => `$${c + 1}`).join(', ')})`,
+            row.values,
+          );
+          row.resolve();
+        } catch (error) {
+          row.reject(error as Error);
+        }
+      }
+    }
+  }
+}
+
+const MAX_ROWS_PER_INSERT = 64;
+
 /**
  * The local stand-in for the BigQuery subscriptions: the same topics pushed here, rows written into DuckDB tables
  * whose columns come from the same `ddl/schemas` files. Like `drop_unknown_fields`, only known columns are kept,
@@ -73,22 +124,40 @@ export class LocalArchiver {
     }
   }
 
-  async insert(table: string, message: Record<string, unknown>, metadata: Record<string, unknown>): Promise<void> {
+  /**
+   * Resolves once the row is in the table. Rows that arrive while the database is busy are written together in
+   * one multi-row INSERT when their turn comes: during a backfill every consumer message brings an audit row, an
+   * archived event and a link, and one INSERT per row kept the one connection busy for about a third of the run.
+   */
+  insert(table: string, message: Record<string, unknown>, metadata: Record<string, unknown>): Promise<void> {
     const fields = this.schemas.get(table);
-    if (!fields) return;
+    if (!fields) return Promise.resolve();
     const row: Record<string, unknown> = { ...message, ...metadata };
-    const names = fields.map((field) => field.name);
     const values = fields.map((field) => {
       const value = row[field.name];
       if (value === undefined || value === null) return null;
       if (typeof value === 'object') return JSON.stringify(value);
       return value as string | number | boolean;
     });
-    await this.db.run(
-      `INSERT INTO ${table} (${names.map((name) => `"${name}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
-      values.map((value) => (typeof value === 'number' && !Number.isInteger(value) ? value : value)) as never,
-    );
+    return new Promise<void>((resolve, reject) => {
+      let group = this.waiting.get(table);
+      if (!group) {
+        group = [];
+        this.waiting.set(table, group);
+        // One write per group, queued behind whatever the database is doing; rows keep joining the group until
+        // that write starts.
+        void this.db
+          .exclusive(async (sql) => {
+            this.waiting.delete(table);
+            await writeGroup(sql, table, fields, group!);
+          })
+          .catch(() => undefined);
+      }
+      group.push({ values, resolve, reject });
+    });
   }
+
+  private readonly waiting = new Map<string, PendingRow[]>();
 
   /** One push endpoint per table: `/archive/<table>`. */
   handler() {
