@@ -4,6 +4,7 @@ import type { Logger } from '../../observability/logger';
 import type { QboEntity, QboEntityName, QboSavedEntity } from '../entities';
 import { QboServerError, QboThrottleError } from '../faults';
 import type { BatchCreate, QboBatchTransport, QboClient, WriteOptions } from './qbo-client';
+import type { QboRequestPermit } from './rate-limiter';
 import { notSentError, QBO_MAX_BATCH_ITEMS } from './qbo-client';
 
 /**
@@ -16,24 +17,23 @@ import { notSentError, QBO_MAX_BATCH_ITEMS } from './qbo-client';
  * error (`qbo_timeout`/`qbo_network`) a lost single create gives, so the protocol probes and nothing is re-sent.
  *
  * Flush policy:
- * - A create goes out alone at once while fewer than `maxSinglesInFlight` singles are under way: at low load
- *   nothing waits and no batch request (the scarcer budget, 40 a minute) is spent on one object. Measured: the
- *   backfill bench with QBO's clock sped up 100× (`--time-scale 0.01`, so singles always keep up) sent 1,000 objects
- *   with 0 batch requests.
+ * - A create goes out alone while fewer than `maxSinglesInFlight` singles are under way: at low load nothing waits
+ *   and no batch request (the scarcer budget, 40 a minute) is spent on one object. Measured: the backfill bench
+ *   with QBO's clock sped up 100× (`--time-scale 0.01`, so singles always keep up) sent 1,000 objects with 0 batch
+ *   requests. The single lanes take the queue's head whenever one frees: they are budget of their own (the rest of
+ *   the 500 a minute).
  * - Past that, creates queue. Singles stop being free exactly when the realm's 500 a minute is used up, because the
  *   limiter then holds them (their permits wait), so the queue grows only when singles cannot keep up: the load that
- *   batches are for. A queued batch leaves when it has 30 items, or when its oldest item has waited `lingerMs`, with
- *   at most `maxBatchesInFlight` batch requests under way. While those wait for a batch permit (every 1.5 s at 40 a
- *   minute) the single lanes keep taking the queue's head (they are budget of their own), and what they cannot take
- *   keeps the queue filling, so under a backlog the batches leave fuller. (Without that, a 3,000-create run stood
- *   still between batch permits with its single lanes idle.) Measured on QBO's real clock
- *   (1,500 objects, 2.8 min): 105 batch requests, 38 a minute, the batch budget used up and 0 throttled.
+ *   batches are for. Once queued items have waited `lingerMs` (or 30 are queued), a batch lane opens, up to
+ *   `maxBatchesInFlight`, and waits for a batch permit (one every 1.5 s at 40 a minute across the fleet).
+ * - **A lane chooses its items when its permit comes, not when it opens**: everything queued by then, up to 30.
+ *   Choosing at opening sent the batches of a 1,500-object backfill 13 items full on average while their permits
+ *   came 1.5 s apart; the creates that queued in between waited for the next lane. A lane opens only for items the
+ *   lanes already waiting will not carry, and one whose queue emptied meanwhile gives its permit back unsent.
  * - `lingerMs` 50: the creates of concurrently delivered messages arrive a few milliseconds apart (each after its
- *   ledger reservation); 50 ms gathers them and is small next to a QBO round trip. Not tuned further.
+ *   ledger reservation); 50 ms gathers them when a batch permit is to be had at once. Not tuned further.
  * - `maxSinglesInFlight` is kept small (4 of QBO's 10 concurrent requests) so the queue sees the backlog instead
  *   of the limiter hiding it, and reads and queries keep room.
- * - One queued item alone goes as a single, not as a batch of one, once a single slot frees (or as a batch of one
- *   when the singles have been held for four lingers: the minute budget is spent and only batch permits are left).
  * - A create carries its caller's deadline (`sendWithinMs`, from its ledger lease): one still queued, or still waiting
  *   for a permit, when it passes is not sent and fails `qbo_not_sent`, so a takeover never races it. (Without it, a
  *   1,500-object run behind the relay, 5 s local leases, made one duplicate: a create that outwaited its lease.)
@@ -66,9 +66,6 @@ interface Queued {
   reject(error: unknown): void;
 }
 
-/** How many lingers a lone queued item waits for a single lane before it goes as a batch of one. */
-const LONE_ITEM_WAITS = 4;
-
 export interface BatchWriterStats {
   singles: number;
   batches: number;
@@ -100,7 +97,10 @@ export function withBatchedCreates(
   const queue: Queued[] = [];
   const stats: BatchWriterStats = { singles: 0, batches: 0, batchedItems: 0 };
   let singlesInFlight = 0;
+  /** Batch lanes open: waiting for a permit, or sending. */
   let batchesInFlight = 0;
+  /** Of those, the lanes still waiting for their permit: each will take up to `maxItems` of the queue. */
+  let lanesAwaitingPermit = 0;
   let timer: NodeJS.Timeout | undefined;
 
   function sendSingle(item: Queued): void {
@@ -132,11 +132,36 @@ export function withBatchedCreates(
 
   const backoff = (attempts: number) => Math.min(5_000, 250 * 2 ** attempts);
 
-  async function sendBatch(queued: Queued[]): Promise<void> {
-    const items = queued;
-    // The batch leaves only while every item's lease would outlive it (pump dropped the expired ones).
-    const deadlines = items.flatMap((item) => (item.notAfter === undefined ? [] : [item.notAfter]));
+  /** A batch lane: its permit first, then what is queued by then (see the flush policy). */
+  function openBatchLane(): void {
     batchesInFlight += 1;
+    lanesAwaitingPermit += 1;
+    client.batchPermit().then(
+      (permit) => {
+        lanesAwaitingPermit -= 1;
+        dropExpired();
+        const items = queue.splice(0, maxItems);
+        if (items.length > 0) return sendBatch(items, permit);
+        // The single lanes took everything meanwhile: the permit goes back unspent.
+        permit.release();
+        batchesInFlight -= 1;
+        pump();
+        return undefined;
+      },
+      (error: unknown) => {
+        // No leave to send (the budget's store unreachable, or the wait too long): the items this lane would have
+        // carried fail as a single create waiting for its permit would (both are retryable).
+        lanesAwaitingPermit -= 1;
+        batchesInFlight -= 1;
+        for (const item of queue.splice(0, maxItems)) item.reject(error);
+        pump();
+      },
+    );
+  }
+
+  async function sendBatch(items: Queued[], permit: QboRequestPermit): Promise<void> {
+    // The batch leaves only while every item's lease would outlive it (dropExpired took the expired ones out).
+    const deadlines = items.flatMap((item) => (item.notAfter === undefined ? [] : [item.notAfter]));
     stats.batches += 1;
     stats.batchedItems += items.length;
     const requests: BatchCreate[] = items.map((item, index) => ({
@@ -147,6 +172,7 @@ export function withBatchedCreates(
     const started = now();
     try {
       const results = await client.createBatch(requests, {
+        permit,
         requestId: batchRequestId(items),
         ...(deadlines.length > 0 ? { sendWithinMs: Math.min(...deadlines) - now() } : {}),
       });
@@ -166,7 +192,7 @@ export function withBatchedCreates(
     }
   }
 
-  /** Sends what the policy above lets go now, and wakes itself for the oldest item's linger. */
+  /** Sends what the policy above lets go now, and wakes itself for the oldest unclaimed item's linger. */
   function pump(): void {
     if (timer) {
       clearTimeout(timer);
@@ -174,29 +200,18 @@ export function withBatchedCreates(
     }
     dropExpired();
     while (queue.length > 0) {
-      const waited = now() - queue[0]!.queuedAt;
-      if (queue.length === 1) {
-        if (singlesInFlight < maxSingles) {
-          sendSingle(queue.shift()!);
-          continue;
-        }
-        // A lone item waits for a single lane rather than spend a batch request on itself, unless the singles are
-        // held a while (the realm's minute budget used up) and a batch lane is free.
-        if (waited >= LONE_ITEM_WAITS * lingerMs && batchesInFlight < maxBatches) {
-          void sendBatch(queue.splice(0, 1));
-          continue;
-        }
-        return wakeAfter(LONE_ITEM_WAITS * lingerMs - waited);
-      }
-      const ripe = queue.length >= maxItems || waited >= lingerMs;
-      if (ripe && batchesInFlight < maxBatches) {
-        void sendBatch(queue.splice(0, maxItems));
+      if (singlesInFlight < maxSingles) {
+        sendSingle(queue.shift()!);
         continue;
       }
-      // Every batch lane is taken (most likely waiting for a batch permit, 40 a minute): the single lanes are
-      // capacity of their own (the rest of the 500 a minute), so they take the queue's head meanwhile.
-      if (batchesInFlight >= maxBatches && singlesInFlight < maxSingles) {
-        sendSingle(queue.shift()!);
+      // Items beyond what the lanes already waiting for a permit will carry.
+      const claimed = lanesAwaitingPermit * maxItems;
+      const oldestUnclaimed = queue[claimed];
+      if (!oldestUnclaimed) return;
+      const waited = now() - oldestUnclaimed.queuedAt;
+      const ripe = queue.length - claimed >= maxItems || waited >= lingerMs;
+      if (ripe && batchesInFlight < maxBatches) {
+        openBatchLane();
         continue;
       }
       // Not ripe: wake when it is. Otherwise a lane finishing calls pump again.

@@ -13,7 +13,7 @@ import {
 } from '../faults';
 import type { QboErrorInfo } from '../faults';
 import { QBO_REQUEST_TIMEOUT_MS } from '../budget/realm-budget-rules';
-import type { QboRequestKind, RealmRateLimiter } from './rate-limiter';
+import type { QboRequestKind, QboRequestPermit, RealmRateLimiter } from './rate-limiter';
 
 /** Where the client gets bearer tokens; the token provider (auth/) implements it over the secret store. */
 export interface QboAccessTokenSource {
@@ -97,7 +97,18 @@ export interface QboBatchTransport {
    * error a single create throws, for every item. `requestId` (≤ 36 characters) is the batch's: QBO derives each
    * item's request id from it and the item's bId.
    */
-  createBatch(items: BatchCreate[], options: WriteOptions): Promise<BatchCreateResult[]>;
+  createBatch(items: BatchCreate[], options: BatchWriteOptions): Promise<BatchCreateResult[]>;
+  /**
+   * Waits for the realm's leave to send one batch request. A batching writer takes its permit first and only then
+   * chooses the batch's items, so the creates that queued while it waited (a batch permit comes every 1.5 s at 40 a
+   * minute) travel in it.
+   */
+  batchPermit(): Promise<QboRequestPermit>;
+}
+
+export interface BatchWriteOptions extends WriteOptions {
+  /** A permit from `batchPermit`, spent on the first attempt (later attempts acquire their own). */
+  permit?: QboRequestPermit;
 }
 
 export const QBO_MINOR_VERSION = 75;
@@ -120,6 +131,8 @@ interface Call {
   unknownOutcomeIsFinal?: boolean;
   kind?: QboRequestKind;
   notAfter?: number;
+  /** Already acquired for the first attempt (a batch whose items were chosen once it had its permit). */
+  permit?: QboRequestPermit;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -223,10 +236,14 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
 
   async function send(call: Call): Promise<Record<string, unknown>> {
     const deadline = now() + retryBudgetMs;
-    let token = await props.tokens.getAccessToken();
+    let token = await props.tokens.getAccessToken().catch((error: unknown) => {
+      call.permit?.release();
+      throw error;
+    });
     let refreshedAfter401 = false;
     for (let attempt = 0; ; attempt++) {
-      const permit = await props.limiter.acquire(props.realmId, call.kind ?? 'single');
+      const permit =
+        attempt === 0 && call.permit ? call.permit : await props.limiter.acquire(props.realmId, call.kind ?? 'single');
       if (call.notAfter !== undefined && now() > call.notAfter) {
         permit.release();
         throw notSentError(call.operation);
@@ -296,18 +313,31 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
     return entityOf(envelope, entity);
   }
 
-  async function createBatch(items: BatchCreate[], options: WriteOptions): Promise<BatchCreateResult[]> {
-    if (items.length === 0 || items.length > QBO_MAX_BATCH_ITEMS)
+  async function createBatch(items: BatchCreate[], options: BatchWriteOptions): Promise<BatchCreateResult[]> {
+    // A permit handed in is released whatever happens, as `send` releases its own.
+    const unspent = options.permit;
+    if (items.length === 0 || items.length > QBO_MAX_BATCH_ITEMS) {
+      unspent?.release();
       throw new PermanentError(`a QBO batch carries 1..${QBO_MAX_BATCH_ITEMS} operations, got ${items.length}`, {
         code: 'qbo_batch_size',
       });
+    }
     const bIds = new Set(items.map((item) => item.bId));
-    if (bIds.size !== items.length || items.some((item) => item.bId.length === 0 || item.bId.length > MAX_BID))
+    if (bIds.size !== items.length || items.some((item) => item.bId.length === 0 || item.bId.length > MAX_BID)) {
+      unspent?.release();
       throw new PermanentError(`batch bIds must be unique and 1..${MAX_BID} characters`, { code: 'qbo_batch_bid' });
+    }
+    let requestId: string;
+    try {
+      requestId = escapeRequestId(options.requestId, MAX_BATCH_REQUEST_ID);
+    } catch (error) {
+      unspent?.release();
+      throw error;
+    }
     const envelope = await send({
       method: 'POST',
       path: 'batch',
-      params: { requestid: escapeRequestId(options.requestId, MAX_BATCH_REQUEST_ID) },
+      params: { requestid: requestId },
       body: {
         BatchItemRequest: items.map((item) => ({ bId: item.bId, operation: 'create', [item.entity]: item.body })),
       },
@@ -315,6 +345,7 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
       unknownOutcomeIsFinal: true,
       kind: 'batch',
       ...(options.sendWithinMs !== undefined ? { notAfter: now() + options.sendWithinMs } : {}),
+      ...(unspent ? { permit: unspent } : {}),
     });
     const answers = new Map<string, Record<string, unknown>>();
     for (const raw of Array.isArray(envelope.BatchItemResponse) ? (envelope.BatchItemResponse as unknown[]) : []) {
@@ -326,6 +357,7 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
 
   return {
     createBatch,
+    batchPermit: () => props.limiter.acquire(props.realmId, 'batch'),
     create: (entity, body, options) => write(entity, body, options),
     voidTxn: (entity, ref, options) =>
       VOID_BY_SPARSE_UPDATE.has(entity)

@@ -142,7 +142,7 @@ describe('batching QBO writer', () => {
             }
           : undefined,
     });
-    const writer = withBatchedCreates(clientOver(qbo), { logger, maxSinglesInFlight: 1 });
+    const writer = withBatchedCreates(clientOver(qbo), { logger, maxSinglesInFlight: 1, lingerMs: 1 });
     qbo.hold();
     const calls = Array.from({ length: 6 }, (_, i) =>
       writer.create('Invoice', invoice(i), { requestId: `req-${i}` }).then(
@@ -160,7 +160,7 @@ describe('batching QBO writer', () => {
 
   it('a lost batch answer gives every item the unknown-outcome error and is never re-sent', async () => {
     const qbo = fakeQbo({ loseBatches: 1 });
-    const writer = withBatchedCreates(clientOver(qbo), { logger, maxSinglesInFlight: 1 });
+    const writer = withBatchedCreates(clientOver(qbo), { logger, maxSinglesInFlight: 1, lingerMs: 1 });
     qbo.hold();
     const first = writer.create('Invoice', invoice(0), { requestId: 'req-0' });
     const rest = Array.from({ length: 5 }, (_, i) =>
@@ -182,7 +182,7 @@ describe('batching QBO writer', () => {
           ? { Error: [{ Message: 'ThrottleExceeded', Detail: 'x', code: '3001' }], type: 'ValidationFault' }
           : undefined,
     });
-    const writer = withBatchedCreates(clientOver(qbo), { logger, maxSinglesInFlight: 1 });
+    const writer = withBatchedCreates(clientOver(qbo), { logger, maxSinglesInFlight: 1, lingerMs: 1 });
     qbo.hold();
     const calls = Array.from({ length: 4 }, (_, i) => writer.create('Invoice', invoice(i), { requestId: `req-${i}` }));
     await tick();
@@ -202,7 +202,7 @@ describe('batching QBO writer', () => {
       onThrottled: () => undefined,
     };
     const qbo = fakeQbo();
-    const writer = withBatchedCreates(clientOver(qbo, limiter), { logger, maxSinglesInFlight: 1 });
+    const writer = withBatchedCreates(clientOver(qbo, limiter), { logger, maxSinglesInFlight: 1, lingerMs: 1 });
     qbo.hold();
     const calls = Array.from({ length: 3 }, (_, i) => writer.create('Invoice', invoice(i), { requestId: `req-${i}` }));
     await tick();
@@ -255,33 +255,69 @@ describe('batching QBO writer', () => {
     expect(qbo.sent.map((s) => s.path)).toEqual(['invoice']);
   });
 
-  it('keeps the single lanes busy while every batch lane waits for a batch permit', async () => {
-    let releaseBatchPermit: (() => void) | undefined;
+  /** A limiter whose batch permits come only when the test says; singles are never held. */
+  function heldBatchPermits() {
+    const waiting: Array<() => void> = [];
+    const released: string[] = [];
     const limiter: RealmRateLimiter = {
       acquire: async (_realm, kind = 'single') => {
-        // The realm's batch budget is spent: the first batch permit comes only when the test says.
-        if (kind === 'batch') await new Promise<void>((resolve) => (releaseBatchPermit = resolve));
-        return { release: () => undefined };
+        if (kind === 'batch') await new Promise<void>((resolve) => waiting.push(resolve));
+        return { release: () => released.push(kind) };
       },
       onThrottled: () => undefined,
     };
+    return { limiter, released, grant: () => waiting.shift()?.(), waitingLanes: () => waiting.length };
+  }
+
+  it('a batch lane chooses its items when its permit comes: creates queued while it waited travel in it', async () => {
+    const permits = heldBatchPermits();
     const qbo = fakeQbo();
-    const writer = withBatchedCreates(clientOver(qbo, limiter), {
+    const writer = withBatchedCreates(clientOver(qbo, permits.limiter), {
       logger,
       maxSinglesInFlight: 2,
       maxBatchesInFlight: 1,
-      lingerMs: 5,
+      lingerMs: 1,
+    });
+    qbo.hold();
+    const first = Array.from({ length: 5 }, (_, i) => writer.create('Invoice', invoice(i), { requestId: `req-${i}` }));
+    await tick();
+    // Two singles are held by QBO; the other three opened a batch lane, which waits for its permit.
+    expect(permits.waitingLanes()).toBe(1);
+    const later = Array.from({ length: 25 }, (_, i) =>
+      writer.create('Invoice', invoice(i + 5), { requestId: `req-${i + 5}` }),
+    );
+    await tick();
+    permits.grant();
+    await tick();
+    qbo.release();
+    const results = await Promise.all([...first, ...later]);
+    expect(new Set(results.map((result) => result.Id)).size).toBe(30);
+    const batches = qbo.sent.filter((s) => s.path === 'batch');
+    expect(batches.map((s) => (s.body?.BatchItemRequest as unknown[]).length)).toEqual([28]);
+    expect(writer.batchStats()).toMatchObject({ singles: 2, batches: 1, batchedItems: 28 });
+  });
+
+  it('keeps the single lanes busy while a batch lane waits, and a lane left with nothing gives its permit back', async () => {
+    const permits = heldBatchPermits();
+    const qbo = fakeQbo();
+    const writer = withBatchedCreates(clientOver(qbo, permits.limiter), {
+      logger,
+      maxSinglesInFlight: 2,
+      maxBatchesInFlight: 1,
+      lingerMs: 1,
     });
     qbo.hold();
     const calls = Array.from({ length: 40 }, (_, i) => writer.create('Invoice', invoice(i), { requestId: `req-${i}` }));
     await tick();
+    expect(permits.waitingLanes()).toBe(1);
+    // The batch budget is spent; the single lanes are budget of their own and take the whole queue meanwhile.
     qbo.release();
-    // The batch holds its 30 items at the limiter; the other 10 go as singles meanwhile.
-    const singles = await Promise.all(calls.filter((_, i) => i < 2 || i >= 32));
-    expect(singles).toHaveLength(10);
-    expect(writer.batchStats()).toMatchObject({ singles: 10, batches: 1, batchedItems: 30 });
-    releaseBatchPermit?.();
-    await Promise.all(calls);
-    expect(qbo.sent.filter((s) => s.path === 'batch')).toHaveLength(1);
+    const results = await Promise.all(calls);
+    expect(new Set(results.map((result) => result.Id)).size).toBe(40);
+    expect(writer.batchStats()).toMatchObject({ singles: 40, batches: 0 });
+    permits.grant();
+    await tick();
+    expect(permits.released.filter((kind) => kind === 'batch')).toHaveLength(1);
+    expect(qbo.sent.filter((s) => s.path === 'batch')).toHaveLength(0);
   });
 });
