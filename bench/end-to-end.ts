@@ -275,6 +275,12 @@ export async function benchThroughStack(
         qbo_writes: writes,
         qbo_requests: after.requests - before.requests,
         qbo_batch_requests: after.batches - before.batches,
+        qbo_requests_by_kind: Object.fromEntries(
+          Object.entries(after.requestsByKind ?? {})
+            .map(([kind, n]) => [kind, n - (before.requestsByKind?.[kind] ?? 0)] as const)
+            .filter(([, n]) => n > 0)
+            .sort((a, b) => b[1] - a[1]),
+        ),
         delivery: options.delivery ?? 'push',
         qbo_throttled: after.throttled - before.throttled,
         throttle_bound_per_min: QBO_LIMITS.perMinute,

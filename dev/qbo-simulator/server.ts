@@ -75,6 +75,11 @@ export interface QboSimulatorStats {
   faultsInjected: number;
   /** Batch requests answered (each also counts once in `requests`). */
   batches: number;
+  /**
+   * Requests by what they were (`batch`, `query Customer`, `write Invoice`, `read Payment`…): where a realm's
+   * 500 a minute went, which the bench reports.
+   */
+  requestsByKind: Record<string, number>;
 }
 
 export interface QboSimulator {
@@ -167,7 +172,14 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
   const oauth = new SimOAuth(options.accessTokenTtlMs ?? 3_600_000, options.refreshTokenGraceMs ?? 86_400_000, now);
   const throttle = new SimThrottle(options.timeScale ?? 1, now);
   let armed: ArmedFault[] = [];
-  const stats: QboSimulatorStats = { requests: 0, writes: 0, throttled: 0, faultsInjected: 0, batches: 0 };
+  const stats: QboSimulatorStats = {
+    requests: 0,
+    writes: 0,
+    throttled: 0,
+    faultsInjected: 0,
+    batches: 0,
+    requestsByKind: {},
+  };
 
   const seedCompany = (realmId: string, company: SeedCompany = DEMO_COMPANY): void => {
     companies.set(realmId, new SimCompany(realmId, clone(company), now));
@@ -209,6 +221,13 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
     const isWrite = request.method === 'POST' && segments[0] !== 'query';
     const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     const reference = `ref${stats.requests}`;
+    const kind =
+      segments[0] === 'batch'
+        ? 'batch'
+        : segments[0] === 'query'
+          ? `query ${fromEntity ?? ''}`
+          : `${isWrite ? (url.searchParams.get('operation') ?? 'write') : 'read'} ${simEntityName(entity) ?? entity}`;
+    stats.requestsByKind[kind] = (stats.requestsByKind[kind] ?? 0) + 1;
 
     const fault = takeFault(realmId, [simEntityName(entity) ?? entity, ...batchEntities(segments[0], body)], isWrite);
     if (fault === 'auth_expired') oauth.expireAccessToken(token);
@@ -321,7 +340,7 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
         requestIdMode = body.requestIdMode as RequestIdMode;
       }
     } else if (route === 'GET /__sim/stats') {
-      return send(response, json(200, { ...stats }));
+      return send(response, json(200, { ...stats, requestsByKind: { ...stats.requestsByKind } }));
     } else {
       return send(response, json(404, { error: 'no such control route' }));
     }
@@ -379,7 +398,7 @@ export async function startQboSimulator(options: QboSimulatorOptions = {}): Prom
       const name = simEntityName(entity);
       return company && name ? clone(company.list(name)) : [];
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, requestsByKind: { ...stats.requestsByKind } }),
     setRequestIdMode: (mode) => {
       if (!REQUEST_ID_MODES.has(mode)) throw new Error(`unknown requestIdMode ${String(mode)}`);
       requestIdMode = mode;
