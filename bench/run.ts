@@ -253,12 +253,27 @@ async function main(): Promise<void> {
       measuredAt: new Date().toISOString(),
       machine: machine(),
     };
+    // As in latest.json, a section this run did not measure keeps what an earlier run wrote (its own measuredAt
+    // says when); a run that failed says so instead.
+    const earlierRun = previousResults(join(outDir, 'latest-run.json'));
+    const earlier = (key: string, fallback: object) => {
+      const kept = earlierRun[key];
+      return kept && typeof kept === 'object' && !('error' in kept) && !('skipped' in kept)
+        ? { measuredAt: earlierRun.measuredAt, ...kept }
+        : fallback;
+    };
     const details = {
       measuredAt: results.measuredAt,
-      ingest: ingest?.details ?? { skipped: true },
-      e2e: e2e?.details ?? { error: errors.webhook ?? 'skipped' },
-      backfill: backfill?.details ?? { error: errors.backfill ?? 'not run (npm run bench -- --backfill)' },
-      backfill_transport: transport ?? { error: 'not run (npm run bench -- --skip-e2e --skip-ingest --transport)' },
+      ingest: ingest?.details ?? earlier('ingest', { skipped: true }),
+      e2e: e2e?.details ?? (errors.webhook ? { error: errors.webhook } : earlier('e2e', { error: 'skipped' })),
+      backfill:
+        backfill?.details ??
+        (errors.backfill
+          ? { error: errors.backfill }
+          : earlier('backfill', { error: 'not run (npm run bench -- --backfill)' })),
+      backfill_transport:
+        transport ??
+        earlier('backfill_transport', { error: 'not run (npm run bench -- --skip-e2e --skip-ingest --transport)' }),
       memory: {
         stack_process_peak_rss_mb: e2e ? round(e2e.peakRss, 1) : null,
         backfill_stack_process_peak_rss_mb: backfill ? round(backfill.peakRss, 1) : null,
