@@ -105,12 +105,15 @@ export class DuckDbWaitList implements WaitList {
            WHERE tenant_id = $tenantId AND dependency = $dependency AND event_id = $eventId`,
           { ...key, eventId },
         );
-      // The last waiter gone, so goes the request: a later wait for the same dependency asks again.
-      await sql.run(
-        `DELETE FROM dependency_requests WHERE tenant_id = $tenantId AND dependency = $dependency
-           AND NOT EXISTS (SELECT 1 FROM dependency_waits WHERE tenant_id = $tenantId AND dependency = $dependency)`,
+      // The last waiter gone, so goes the request (a later wait for the same dependency asks again), and the
+      // dependency leaves the set of those that may have waiters, which would otherwise only grow.
+      const left = await sql.all(
+        'SELECT 1 FROM dependency_waits WHERE tenant_id = $tenantId AND dependency = $dependency LIMIT 1',
         key,
       );
+      if (left.length > 0) return;
+      await sql.run('DELETE FROM dependency_requests WHERE tenant_id = $tenantId AND dependency = $dependency', key);
+      this.waited?.delete(waitedKey(tenantId, dependency));
     });
   }
 
