@@ -276,7 +276,9 @@ async function main(): Promise<void> {
         earlier('backfill_transport', { error: 'not run (npm run bench -- --skip-e2e --skip-ingest --transport)' }),
       memory: {
         stack_process_peak_rss_mb: e2e ? round(e2e.peakRss, 1) : null,
-        backfill_stack_process_peak_rss_mb: backfill ? round(backfill.peakRss, 1) : null,
+        backfill_stack_process_peak_rss_mb: backfill
+          ? round(backfill.peakRss, 1)
+          : ((earlierRun.memory as Record<string, unknown> | undefined)?.backfill_stack_process_peak_rss_mb ?? null),
         webhook_process_peak_rss_mb: ingest?.details.webhook_peak_rss_mb ?? null,
         floor_process_peak_rss_mb: ingest?.details.floor_peak_rss_mb ?? null,
         note: 'the webhook alone in its own process under the ingest load; the consumers run together in the local stack process (DESIGN section 9), so theirs is one figure for all of them',
