@@ -140,13 +140,8 @@ export class DuckDbLedger implements Ledger {
 
   /** Call inside an exclusive turn. A copy each time: callers may change what they are given. */
   private async read(sql: SqlRunner, key: LedgerKey): Promise<LedgerEntry | undefined> {
-    const id = mirrorKey(key);
-    let entry = this.mirror.get(id);
-    if (entry === undefined) {
-      entry = (await read(sql, key)) ?? null;
-      this.mirror.set(id, entry);
-    }
-    return entry === null ? undefined : { ...entry };
+    const entry = await this.mirror.getOrLoad(mirrorKey(key), () => read(sql, key));
+    return entry && { ...entry };
   }
 
   /** Call inside an exclusive turn; the mirror learns the entry only once the table has it. */

@@ -71,14 +71,13 @@ export class DuckDbReviewQueue implements ReviewQueue {
 
   get(reviewId: string): Promise<ReviewItem | undefined> {
     return this.db.exclusive(async (sql) => {
-      let row = this.mirror.get(reviewId);
-      if (row === undefined) {
-        row =
-          (await sql.all<ReviewRow>('SELECT * FROM review_queue WHERE review_id = $reviewId', { reviewId }))[0] ?? null;
-        this.mirror.set(reviewId, row);
-      }
+      const row = await this.mirror.getOrLoad(
+        reviewId,
+        async () =>
+          (await sql.all<ReviewRow>('SELECT * FROM review_queue WHERE review_id = $reviewId', { reviewId }))[0],
+      );
       // Parsed per read from the row as stored, so no caller can change what another is given.
-      return row === null ? undefined : toItem(row);
+      return row && toItem(row);
     });
   }
 

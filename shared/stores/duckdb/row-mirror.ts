@@ -27,6 +27,19 @@ export class RowMirror<V> {
     return row;
   }
 
+  /**
+   * The row for `key`: the remembered one, or what `load` reads from the table (then remembered, absence too). Call
+   * inside the exclusive turn that `load` reads in, so no write lands between the read and the remembering.
+   */
+  async getOrLoad(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    let row = this.get(key);
+    if (row === undefined) {
+      row = (await load()) ?? null;
+      this.set(key, row);
+    }
+    return row ?? undefined;
+  }
+
   set(key: string, row: V | null): void {
     this.rows.delete(key);
     this.rows.set(key, row);

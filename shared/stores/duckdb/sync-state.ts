@@ -42,13 +42,10 @@ export class DuckDbSyncStateStore implements SyncStateStore {
   }
 
   /** Call inside an exclusive turn. */
-  private async read(sql: SqlRunner, key: string): Promise<StateRow | undefined> {
-    let row = this.mirror.get(key);
-    if (row === undefined) {
+  private read(sql: SqlRunner, key: string): Promise<StateRow | undefined> {
+    return this.mirror.getOrLoad(key, async () => {
       const found = (await sql.all<StateRow>('SELECT value, version FROM sync_state WHERE key = $key', { key }))[0];
-      row = found ? { value: found.value, version: Number(found.version) } : null;
-      this.mirror.set(key, row);
-    }
-    return row ?? undefined;
+      return found && { value: found.value, version: Number(found.version) };
+    });
   }
 }

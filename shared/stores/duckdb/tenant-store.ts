@@ -38,12 +38,8 @@ export class DuckDbTenantStore implements TenantStore {
 
   private mirrored(mirror: RowMirror<TenantRow>, key: string, select: string): Promise<TenantSettings | undefined> {
     return this.db.exclusive(async (sql) => {
-      let row = mirror.get(key);
-      if (row === undefined) {
-        row = (await sql.all<TenantRow>(select, { key }))[0] ?? null;
-        mirror.set(key, row);
-      }
-      return row === null ? undefined : toSettings(row);
+      const row = await mirror.getOrLoad(key, async () => (await sql.all<TenantRow>(select, { key }))[0]);
+      return row && toSettings(row);
     });
   }
 

@@ -22,4 +22,18 @@ describe('RowMirror', () => {
     expect(mirror.get('b')).toBeUndefined();
     expect([mirror.get('a'), mirror.get('c'), mirror.get('d')]).toEqual([1, 3, 4]);
   });
+
+  it('reads a key it does not know once, and remembers what it read, an absence too', async () => {
+    const mirror = new RowMirror<string>();
+    const loads: string[] = [];
+    const load = (key: string, row: string | undefined) => () => {
+      loads.push(key);
+      return Promise.resolve(row);
+    };
+    expect(await mirror.getOrLoad('a', load('a', 'row a'))).toBe('row a');
+    expect(await mirror.getOrLoad('a', load('a', 'changed'))).toBe('row a');
+    expect(await mirror.getOrLoad('b', load('b', undefined))).toBeUndefined();
+    expect(await mirror.getOrLoad('b', load('b', 'row b'))).toBeUndefined();
+    expect(loads).toEqual(['a', 'b']);
+  });
 });
