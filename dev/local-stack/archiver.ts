@@ -68,28 +68,26 @@ async function writeGroup(
   group: readonly PendingRow[],
 ): Promise<void> {
   const columns = fields.map((field) => `"${field.name}"`).join(', ');
+  const insert = (rows: readonly PendingRow[]) =>
+    sql.run(
+      `INSERT INTO ${table} (${columns}) VALUES ${rows
+        .map((_, r) => `(${fields.map((_, c) => `$${r * fields.length + c + 1}`).join(', ')})`)
+        .join(', ')}`,
+      rows.flatMap((row) => row.values),
+    );
   for (let start = 0; start < group.length;) {
     let size = MAX_ROWS_PER_INSERT;
     while (size > group.length - start) size /= 2;
     const rows = group.slice(start, start + size);
     start += size;
-    const placeholders = rows
-      .map((_, r) => `(${fields.map((_, c) => `$${r * fields.length + c + 1}`).join(', ')})`)
-      .join(', ');
     try {
-      await sql.run(
-        `INSERT INTO ${table} (${columns}) VALUES ${placeholders}`,
-        rows.flatMap((row) => row.values),
-      );
+      await insert(rows);
       for (const row of rows) row.resolve();
     } catch {
       // One bad row must not fail the others (they would be delivered and written again): each on its own.
       for (const row of rows) {
         try {
-          await sql.run(
-            `INSERT INTO ${table} (${columns}) VALUES (${fields.map((_, c) => `$${c + 1}`).join(', ')})`,
-            row.values,
-          );
+          await insert([row]);
           row.resolve();
         } catch (error) {
           row.reject(error as Error);
