@@ -316,19 +316,15 @@ export function createQboClient(props: QboClientProps): QboClient & QboBatchTran
   async function createBatch(items: BatchCreate[], options: BatchWriteOptions): Promise<BatchCreateResult[]> {
     // A permit handed in is released whatever happens, as `send` releases its own.
     const unspent = options.permit;
-    if (items.length === 0 || items.length > QBO_MAX_BATCH_ITEMS) {
-      unspent?.release();
-      throw new PermanentError(`a QBO batch carries 1..${QBO_MAX_BATCH_ITEMS} operations, got ${items.length}`, {
-        code: 'qbo_batch_size',
-      });
-    }
-    const bIds = new Set(items.map((item) => item.bId));
-    if (bIds.size !== items.length || items.some((item) => item.bId.length === 0 || item.bId.length > MAX_BID)) {
-      unspent?.release();
-      throw new PermanentError(`batch bIds must be unique and 1..${MAX_BID} characters`, { code: 'qbo_batch_bid' });
-    }
     let requestId: string;
     try {
+      if (items.length === 0 || items.length > QBO_MAX_BATCH_ITEMS)
+        throw new PermanentError(`a QBO batch carries 1..${QBO_MAX_BATCH_ITEMS} operations, got ${items.length}`, {
+          code: 'qbo_batch_size',
+        });
+      const bIds = new Set(items.map((item) => item.bId));
+      if (bIds.size !== items.length || items.some((item) => item.bId.length === 0 || item.bId.length > MAX_BID))
+        throw new PermanentError(`batch bIds must be unique and 1..${MAX_BID} characters`, { code: 'qbo_batch_bid' });
       requestId = escapeRequestId(options.requestId, MAX_BATCH_REQUEST_ID);
     } catch (error) {
       unspent?.release();
