@@ -73,8 +73,8 @@ interface RealmState {
   pausedUntil: number;
   syncing: Promise<void> | undefined;
   lastSyncAt: number;
-  lastSyncFailed: boolean;
-  storeFailure: unknown;
+  /** Why the last look at the budget failed (the store unreachable); undefined when it succeeded. */
+  syncFailure: { cause: unknown } | undefined;
   /** A request had to wait since the last look at the budget: demand, even if the queue is empty right now. */
   waitedSinceSync: boolean;
   last: Pick<BudgetDecision, 'share' | 'owedShed' | 'claimableLeft'> | undefined;
@@ -90,6 +90,8 @@ export function qboBudgetInstanceId(): string {
 
 /** A lost compare-and-set is retried this many times (with jitter) before waiting for the next look. */
 const CAS_ATTEMPTS = 4;
+
+const closingError = () => new RetryableError('the QBO limiter is closing', { code: 'qbo_budget_closed' });
 
 const unrefTimer = (ms: number, run: () => void): (() => void) => {
   const timer = setTimeout(run, ms);
@@ -118,8 +120,7 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
         pausedUntil: 0,
         syncing: undefined,
         lastSyncAt: Number.NEGATIVE_INFINITY,
-        lastSyncFailed: false,
-        storeFailure: undefined,
+        syncFailure: undefined,
         waitedSinceSync: false,
         last: undefined,
         pumping: false,
@@ -176,14 +177,14 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
     const wanting = realm.queue.length > 0 || realm.waitedSinceSync;
     if (wanting) {
       const last = realm.last;
-      if (!last || realm.lastSyncFailed) candidates.push(realm.lastSyncAt + timing.claimPollMs);
+      if (!last || realm.syncFailure) candidates.push(realm.lastSyncAt + timing.claimPollMs);
       else if (last.owedShed > 0) candidates.push(realm.lastSyncAt + timing.seatIntervalMs);
       else if (realm.seats.size < Math.max(1, last.share) || last.claimableLeft > 0)
         candidates.push(realm.lastSyncAt + timing.claimPollMs);
     }
     const due = Math.min(...candidates);
     // Never look again sooner than half an interval (or a poll after a failure): no busy loop on the store.
-    const gap = realm.lastSyncFailed ? timing.claimPollMs : timing.seatIntervalMs / 2;
+    const gap = realm.syncFailure ? timing.claimPollMs : timing.seatIntervalMs / 2;
     return Math.max(due, realm.lastSyncAt + gap);
   };
 
@@ -258,12 +259,10 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
     realm.syncing ??= look(realm, leaving)
       .then(
         () => {
-          realm.lastSyncFailed = false;
-          realm.storeFailure = undefined;
+          realm.syncFailure = undefined;
         },
         (error: unknown) => {
-          realm.lastSyncFailed = true;
-          realm.storeFailure = error;
+          realm.syncFailure = { cause: error };
           props.logger?.warn({ realmId: realm.realmId, err: error }, 'qbo budget: store unreachable');
         },
       )
@@ -283,7 +282,7 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
     const at = now();
     // With the store unreachable and nothing waiting, a lapsed lease is forgotten rather than retried forever: the
     // next request looks at the budget afresh (and renews it if nobody took it meanwhile).
-    if (realm.lastSyncFailed)
+    if (realm.syncFailure)
       for (const seat of [...realm.seats.values()])
         if (!seat.inFlight && seat.expiresAt <= at) realm.seats.delete(seat.index);
     if (closing || realm.seats.size === 0 || realm.pumping) return;
@@ -353,12 +352,12 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
         realm.waitedSinceSync = true;
         if (at >= syncDueAt(realm, at)) void startLook(realm);
         const hasLive = [...realm.seats.values()].some((seat) => live(seat, at));
-        if (!realm.syncing && realm.storeFailure !== undefined && !hasLive) {
+        if (!realm.syncing && realm.syncFailure && !hasLive) {
           failWaiters(
             realm,
             new RetryableError('QBO budget store unreachable: no seat of the realm budget is held', {
               code: 'qbo_budget_unavailable',
-              cause: realm.storeFailure,
+              cause: realm.syncFailure.cause,
             }),
             () => true,
           );
@@ -382,8 +381,7 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
 
   return {
     acquire(realmId, kind = 'single') {
-      if (closing)
-        return Promise.reject(new RetryableError('the QBO limiter is closing', { code: 'qbo_budget_closed' }));
+      if (closing) return Promise.reject(closingError());
       const realm = realmFor(realmId);
       const permit = new Promise<QboRequestPermit>((resolve, reject) => {
         realm.queue.push({ kind, deadline: now() + maxWaitMs, resolve, reject });
@@ -412,10 +410,9 @@ export function createFleetRealmLimiter(props: FleetRealmLimiterProps): FleetRea
     async close() {
       if (closing) return;
       closing = true;
-      const closed = new RetryableError('the QBO limiter is closing', { code: 'qbo_budget_closed' });
       for (const realm of realms.values()) {
         realm.cancelUpkeep?.();
-        failWaiters(realm, closed, () => true);
+        failWaiters(realm, closingError(), () => true);
       }
       // A seat given back with a request still in flight could overlap the next holder's first request.
       const giveUpAt = now() + timing.requestTimeoutMs;
