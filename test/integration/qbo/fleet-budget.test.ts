@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Firestore } from '@google-cloud/firestore';
 import { startQboSimulator, type QboSimulator } from '../../../dev/qbo-simulator/server';
 import { QBO_LIMITS } from '../../../dev/qbo-simulator/throttle';
 import { createFleetRealmLimiter, type FleetRealmLimiter } from '../../../shared/qbo/budget/fleet-limiter';
 import { budgetKey, budgetTiming, type RealmBudget } from '../../../shared/qbo/budget/realm-budget-rules';
 import { createQboClient, type QboClient } from '../../../shared/qbo/client/qbo-client';
-import { openDuckDbStores } from '../../../shared/stores/duckdb';
-import { createFirestoreStores } from '../../../shared/stores/firestore';
 import type { Stores } from '../../../shared/stores/ports';
+import { storeAdapters } from '../../support/store-adapters';
 import { captureLogs, simulatorTokens } from './harness';
 
 /**
@@ -23,17 +21,7 @@ const MINUTE_MS = 60_000 * TIME_SCALE;
 const INSTANCES = 4;
 const WORKERS_PER_INSTANCE = 6;
 
-const adapters: Array<[string, () => Promise<Stores>]> = [
-  ['duckdb', () => openDuckDbStores(':memory:')],
-  [
-    'firestore',
-    async () => {
-      if (!process.env.FIRESTORE_EMULATOR_HOST)
-        throw new Error('FIRESTORE_EMULATOR_HOST is not set (see test/support/global-setup.ts)');
-      return createFirestoreStores(new Firestore({ projectId: `budget-${randomUUID().slice(0, 8)}` }));
-    },
-  ],
-];
+const adapters = storeAdapters('budget');
 
 interface Instance {
   limiter: FleetRealmLimiter;

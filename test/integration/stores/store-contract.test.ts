@@ -7,20 +7,11 @@ import { openDuckDbStores } from '../../../shared/stores/duckdb';
 import { createFirestoreStores } from '../../../shared/stores/firestore';
 import { SyncStateLease } from '../../../shared/stores/lease';
 import type { LedgerKey, Stores } from '../../../shared/stores/ports';
+import { storeAdapters } from '../../support/store-adapters';
 import { buildTenantSettings } from '../../support/tenants';
 
 /** One contract, two adapters (DESIGN section 4): the embedded DuckDB store and Firestore on its emulator. */
-const adapters: Array<[string, () => Promise<Stores>]> = [
-  ['duckdb', () => openDuckDbStores(':memory:')],
-  [
-    'firestore',
-    async () => {
-      if (!process.env.FIRESTORE_EMULATOR_HOST)
-        throw new Error('FIRESTORE_EMULATOR_HOST is not set (see test/support/global-setup.ts)');
-      return createFirestoreStores(new Firestore({ projectId: `contract-${randomUUID().slice(0, 8)}` }));
-    },
-  ],
-];
+const adapters = storeAdapters('contract');
 
 describe.each(adapters)('%s store', (_name, open) => {
   let stores: Stores;

@@ -12,10 +12,6 @@ export function fixture<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
 }
 
-/**
- * The shared test tenant with what the recipes' tests lean on: an income account, a mapped product (`prod_X` → 5)
- * and a go-live date before every fixture.
- */
 /** Every account of DESIGN section 6 mapped to its own id, so each line's account says where it went. */
 export const EVERY_ACCOUNT = {
   stripeClearing: '35',
@@ -37,6 +33,10 @@ export const EVERY_ACCOUNT = {
   outOfBandRefunds: '98',
 } as const;
 
+/**
+ * The shared test tenant with what the recipes' tests lean on: an income account, a mapped product (`prod_X` → 5)
+ * and a go-live date before every fixture.
+ */
 export function buildSettings(overrides: Partial<TenantSettings> = {}): TenantSettings {
   const base = buildTenantSettings({ goLiveAt: '2000-01-01T00:00:00Z' });
   return buildTenantSettings({

@@ -270,7 +270,8 @@ describe('batching QBO writer', () => {
     return { limiter, released, grant: () => waiting.shift()?.(), waitingLanes: () => waiting.length };
   }
 
-  it('a batch lane chooses its items when its permit comes: creates queued while it waited travel in it', async () => {
+  /** Two single lanes and one batch lane, over QBO and batch permits the test lets go. */
+  function writerWithHeldBatchPermits() {
     const permits = heldBatchPermits();
     const qbo = fakeQbo();
     const writer = withBatchedCreates(clientOver(qbo, permits.limiter), {
@@ -279,6 +280,11 @@ describe('batching QBO writer', () => {
       maxBatchesInFlight: 1,
       lingerMs: 1,
     });
+    return { permits, qbo, writer };
+  }
+
+  it('a batch lane chooses its items when its permit comes: creates queued while it waited travel in it', async () => {
+    const { permits, qbo, writer } = writerWithHeldBatchPermits();
     qbo.hold();
     const first = Array.from({ length: 5 }, (_, i) => writer.create('Invoice', invoice(i), { requestId: `req-${i}` }));
     await tick();
@@ -299,14 +305,7 @@ describe('batching QBO writer', () => {
   });
 
   it('keeps the single lanes busy while a batch lane waits, and a lane left with nothing gives its permit back', async () => {
-    const permits = heldBatchPermits();
-    const qbo = fakeQbo();
-    const writer = withBatchedCreates(clientOver(qbo, permits.limiter), {
-      logger,
-      maxSinglesInFlight: 2,
-      maxBatchesInFlight: 1,
-      lingerMs: 1,
-    });
+    const { permits, qbo, writer } = writerWithHeldBatchPermits();
     qbo.hold();
     const calls = Array.from({ length: 40 }, (_, i) => writer.create('Invoice', invoice(i), { requestId: `req-${i}` }));
     await tick();
